@@ -1,0 +1,137 @@
+"""Watch the deployable step functions from outside: real executions and their wall time.
+
+A seam replaces a module's ``@durable_step`` factory, for the duration of a ``with`` block, with one whose
+steps run inside a hook. The deployable code is untouched and the SDK sees the same step names. Replayed
+steps are not executed, so they never reach a hook.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+from unittest import mock
+
+from aws_durable_execution_sdk_python import StepContext
+
+from .. import encoder, orchestrator
+
+#: Stage name -> (module, attribute) of the step factory that does that stage's work.
+STEP_FACTORIES: dict[str, tuple[Any, str]] = {
+    "validate": (orchestrator, "validate_step"),
+    "chunk": (orchestrator, "chunk_step"),
+    "encode": (encoder, "encode_step"),
+    "assemble": (orchestrator, "assemble_step"),
+    "cleanup": (orchestrator, "discard_work_step"),
+}
+
+Hook = Callable[[StepContext, tuple, Callable[[], Any]], Any]
+
+
+def around(factory: Callable, hook: Hook) -> Callable:
+    """A step factory like ``factory`` whose steps run as ``hook(step_context, args, run_original)``."""
+
+    @functools.wraps(factory)
+    def hooked_factory(*args: Any, **kwargs: Any) -> Callable[[StepContext], Any]:
+        step = factory(*args, **kwargs)
+
+        def run(step_context: StepContext) -> Any:
+            return hook(step_context, args, lambda: step(step_context))
+
+        run._original_name = step._original_name  # type: ignore[attr-defined]  # the SDK names steps by it
+        return run
+
+    return hooked_factory
+
+
+def chunk_index(args: tuple) -> int:
+    return args[1]  # encode_step(job_id, index, frames)
+
+
+@dataclass(frozen=True)
+class StepRun:
+    stage: str
+    chunk: int | None
+    attempt: int
+    start: float
+    end: float
+    ok: bool
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class StepRecorder:
+    """Every real execution of a stage's step, with its wall time (replayed steps do not run)."""
+
+    def __init__(self) -> None:
+        self.runs: list[StepRun] = []
+        self._lock = threading.Lock()
+
+    def hook(self, stage: str) -> Hook:
+        def record(step_context: StepContext, args: tuple, run: Callable[[], Any]) -> Any:
+            start, ok = time.perf_counter(), False
+            try:
+                result = run()
+                ok = True
+                return result
+            finally:
+                chunk = chunk_index(args) if stage == "encode" else None
+                with self._lock:
+                    self.runs.append(StepRun(stage, chunk, step_context.attempt, start, time.perf_counter(), ok))
+
+        return record
+
+    def executions(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for step_run in self.runs:
+            counts[step_run.stage] += 1
+        return dict(counts)
+
+    def chunk_attempts(self, chunks: int) -> list[int]:
+        attempts = [0] * chunks
+        for step_run in self.runs:
+            if step_run.chunk is not None and step_run.chunk < chunks:
+                attempts[step_run.chunk] += 1
+        return attempts
+
+    def chunk_latency_s(self, chunks: int) -> list[float]:
+        """Seconds spent encoding each chunk, over all its attempts."""
+        seconds = [0.0] * chunks
+        for step_run in self.runs:
+            if step_run.chunk is not None and step_run.chunk < chunks:
+                seconds[step_run.chunk] += step_run.seconds
+        return [round(value, 4) for value in seconds]
+
+    def peak_parallel_encodes(self) -> int:
+        """The most chunk encodes that were running at the same moment."""
+        edges = sorted(
+            (moment, step) for r in self.runs if r.stage == "encode" for moment, step in ((r.start, 1), (r.end, -1))
+        )
+        peak = running = 0
+        for _, step in edges:
+            running += step
+            peak = max(peak, running)
+        return peak
+
+    def stage_latency_s(self) -> dict[str, float | None]:
+        """Per stage, from its first step start to its last step end (for encode: across all chunks)."""
+        latency: dict[str, float | None] = {}
+        for stage in ("validate", "chunk", "encode", "assemble"):
+            runs = [step_run for step_run in self.runs if step_run.stage == stage]
+            latency[stage] = round(max(r.end for r in runs) - min(r.start for r in runs), 4) if runs else None
+        return latency
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[StepRecorder]:
+    recorder = StepRecorder()
+    with contextlib.ExitStack() as patches:
+        for stage, (module, attribute) in STEP_FACTORIES.items():
+            factory = getattr(module, attribute)
+            patches.enter_context(mock.patch.object(module, attribute, around(factory, recorder.hook(stage))))
+        yield recorder

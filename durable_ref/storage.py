@@ -1,0 +1,66 @@
+"""S3 I/O of both functions: every client comes from one boto3 Session, which the local harness can set."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from .exceptions import InputNotFoundError
+
+#: The same client settings as the baseline's, so that neither side pays for S3 I/O the other does not:
+#: throttling retried by botocore with backoff, and request checksums only where an API requires them.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    request_checksum_calculation="when_required",
+    response_checksum_validation="when_required",
+)
+
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_endpoint_url: str | None = None
+_client = None
+
+
+def use_session(session: boto3.session.Session | None, endpoint_url: str | None = None) -> None:
+    """Create clients from ``session`` (and ``endpoint_url``) from now on; None means the default session."""
+    global _session, _endpoint_url, _client
+    with _lock:
+        _session, _endpoint_url, _client = session, endpoint_url, None
+
+
+def s3():
+    global _client
+    with _lock:
+        if _client is None:
+            _client = (_session or boto3.session.Session()).client("s3", endpoint_url=_endpoint_url, config=CLIENT_CONFIG)
+        return _client
+
+
+def download(bucket: str, key: str, path: str | os.PathLike) -> Path:
+    try:
+        s3().download_file(bucket, key, os.fspath(path))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            raise InputNotFoundError(f"input object s3://{bucket}/{key} does not exist") from None
+        raise
+    return Path(path)
+
+
+def upload(path: str | os.PathLike, bucket: str, key: str) -> str:
+    s3().upload_file(os.fspath(path), bucket, key)
+    return key
+
+
+def delete_prefix(bucket: str, prefix: str) -> int:
+    """Delete every object under ``prefix``; return how many there were."""
+    deleted = 0
+    for page in s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3().delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted

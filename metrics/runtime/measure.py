@@ -1,0 +1,198 @@
+"""Run one job through an implementation's ``local.run_local`` while counting its AWS calls and sampling its
+external state, then turn the measurements into the report's ``runtime`` figures.
+
+``measure_run`` is the same for every implementation: it hands ``run_local`` a boto3 Session with an
+:class:`~metrics.runtime.op_counter.OpCounter` on it (entered before ``run_local`` makes any client), and
+samples the bucket and the table with clients of a second Session that is not counted. Without a session
+or an endpoint it provides moto in process (``local_aws.atomic_mock_aws``), shared by both Sessions.
+
+``runtime_figures`` reads what ``run_local`` returned. Fields it uses when present:
+
+- ``duration_s``, ``stage_latency_s``, ``chunk_latency_s``, ``chunks``, ``status``: every implementation;
+- ``invocations``: Lambda invocations, an int (durable: the orchestrator's, replays included) or a dict by
+  stage (baseline); plus ``encoder_invocations`` (durable);
+- ``operations`` (an int: durable operations), ``checkpoint_payload_bytes`` or ``checkpoint_bytes``,
+  ``checkpoint_calls``, ``replays``, ``largest_checkpoint_bytes`` (the largest single checkpoint payload,
+  for the 256 KB quota): the durable runner's figures;
+- ``lambda_billed_seconds``: if an implementation measures it; otherwise it is estimated the same way on
+  both sides as the validate, chunk and assemble stage times plus every chunk's encode time (an
+  orchestrator waiting on its encoders is suspended and not billed; a baseline handler's state writes are
+  inside its stage's time).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from media import PipelineSettings
+
+from .cost import CostSettings, billed_seconds, cost_of_usage, step_functions_reference, usage_from_measurements
+from .op_counter import HARNESS_SETUP_OPERATIONS, OpCounter, OperationCounts
+from .prices import PriceTable
+from .state_bytes import StateSampler, StateSnapshot, take_snapshot
+from .stats import summarize
+
+DEFAULT_BUCKET = "video-pipeline-media"
+DEFAULT_TABLE = "video-pipeline-jobs"
+
+RunLocal = Callable[..., dict]
+
+
+def measure_run(
+    run_local: RunLocal,
+    video: str | os.PathLike,
+    *,
+    settings: PipelineSettings = PipelineSettings(),
+    session: Any = None,
+    endpoint_url: str | None = None,
+    bucket: str | None = None,
+    table: str | None = None,
+    sample_interval_s: float = 0.25,
+    **run_kwargs: Any,
+) -> dict[str, Any]:
+    """``run_local(video, settings=..., session=..., endpoint_url=..., **run_kwargs)`` with its calls counted
+    and its state sampled. Returns ``result`` (what run_local returned), ``wall_s``, ``counts``
+    (:class:`OperationCounts`) and ``state`` (``PeakTracker.to_dict()``, checkpoints not yet added)."""
+    from local_aws import atomic_mock_aws, make_session
+
+    bucket = bucket or os.environ.get("MEDIA_BUCKET", DEFAULT_BUCKET)
+    table = table or os.environ.get("JOBS_TABLE", DEFAULT_TABLE)
+    with contextlib.ExitStack() as stack:
+        if session is None and endpoint_url is None and not os.environ.get("AWS_ENDPOINT_URL"):
+            stack.enter_context(atomic_mock_aws())
+        session = session or make_session()
+        watcher = make_session(session.region_name)
+        s3 = watcher.client("s3", endpoint_url=endpoint_url)
+        dynamodb = watcher.client("dynamodb", endpoint_url=endpoint_url)
+        counter = stack.enter_context(OpCounter(session))
+        sampler = stack.enter_context(StateSampler(
+            lambda: take_snapshot(dynamodb=dynamodb, table=table, s3=s3, bucket=bucket), sample_interval_s))
+        started = time.perf_counter()
+        result = run_local(Path(video), settings=settings, session=session, endpoint_url=endpoint_url, **run_kwargs)
+        wall_s = time.perf_counter() - started
+    return {"result": result, "wall_s": wall_s, "counts": counter.counts(), "state": sampler.tracker.to_dict(),
+            "sampler_errors": list(sampler.errors), "meter_errors": list(counter.meter_errors)}
+
+
+def lambda_invocations(result: Mapping[str, Any]) -> int:
+    invocations = result.get("invocations", 0)
+    total = sum(invocations.values()) if isinstance(invocations, Mapping) else int(invocations or 0)
+    return total + int(result.get("encoder_invocations", 0) or 0)
+
+
+def lambda_seconds(result: Mapping[str, Any]) -> tuple[float, str]:
+    """Billed Lambda seconds of the run and how they were obtained (``measured`` or ``estimated``)."""
+    if result.get("lambda_billed_seconds") is not None:
+        return float(result["lambda_billed_seconds"]), "measured"
+    stages = result.get("stage_latency_s") or {}
+    durations = [stages[s] for s in ("validate", "chunk", "assemble") if stages.get(s)]
+    durations += [s for s in result.get("chunk_latency_s") or [] if s]
+    return billed_seconds(durations), "estimated"
+
+
+def _checkpointed_bytes(result: Mapping[str, Any]) -> int:
+    for name in ("checkpoint_payload_bytes", "checkpoint_bytes"):
+        if result.get(name) is not None:
+            return int(result[name])
+    return 0
+
+
+def _with_checkpoints(state: Mapping[str, Any], checkpointed: int) -> dict[str, Any]:
+    """The checkpoint log only grows during a run, so its final size is also its peak."""
+    out = dict(state)
+    for which in ("peak", "end"):
+        snap = dict(out.get(which) or StateSnapshot().to_dict())
+        snap["checkpointed_bytes"] = checkpointed
+        snap["external_state_bytes"] = (snap["dynamodb_item_bytes"] + snap["s3_workflow_state_bytes"]
+                                        + checkpointed)
+        out[which] = snap
+    return out
+
+
+def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
+                    cost_settings: CostSettings = CostSettings()) -> dict[str, Any]:
+    """The report's ``implementations.NAME.runtime`` for one measured run."""
+    result = measured["result"]
+    counts: OperationCounts = measured["counts"]
+    workflow_counts = counts.without(HARNESS_SETUP_OPERATIONS)
+    durable = None
+    if isinstance(result.get("operations"), int):
+        durable = {"operations": result["operations"], "checkpointed_bytes": _checkpointed_bytes(result),
+                   "checkpoint_calls": result.get("checkpoint_calls"), "replays": result.get("replays"),
+                   "largest_checkpoint_bytes": result.get("largest_checkpoint_bytes")}
+    state = _with_checkpoints(measured["state"], _checkpointed_bytes(result))
+    seconds, seconds_basis = lambda_seconds(result)
+    requests = lambda_invocations(result)
+    usage = usage_from_measurements(workflow_counts.to_dict(), lambda_requests=requests,
+                                    lambda_billed_seconds=seconds, state_end=state["end"], durable=durable)
+    chunks = int(result.get("chunks") or 0)
+    chunk_latency = list(result.get("chunk_latency_s") or [])
+    return {
+        "status": result.get("status"),
+        "chunks": chunks,
+        "e2e_latency_s": result.get("duration_s"),
+        "wall_s": measured["wall_s"],
+        "stage_latency_s": result.get("stage_latency_s"),
+        "chunk_latency_s": chunk_latency,
+        "chunk_latency_summary": summarize(chunk_latency),
+        "storage_ops": counts.to_dict(),
+        "workflow_storage_ops": workflow_counts.to_dict(),
+        "lambda": {"invocations": requests, "billed_seconds": seconds, "billed_seconds_basis": seconds_basis},
+        "durable": durable,
+        "state_bytes": state,
+        "usage": usage,
+        "cost_usd": cost_of_usage(usage, prices, cost_settings),
+        "step_functions_reference_usd": step_functions_reference(chunks, prices),
+    }
+
+
+#: Figures of one run that a sweep fits against the chunk count (names as in :func:`sweep_point`).
+SWEEP_METRICS = (
+    "e2e_latency_s", "storage_ops_total", "dynamodb_ops", "s3_ops", "dynamodb_write_units",
+    "dynamodb_read_units", "dynamodb_largest_item_bytes", "peak_external_state_bytes",
+    "end_external_state_bytes", "checkpointed_bytes", "largest_checkpoint_bytes", "durable_operations",
+    "cost_per_video_usd",
+)
+
+
+def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
+    """One run's figures, flat, for :func:`metrics.runtime.scaling.fit_sweep`."""
+    ops = runtime["workflow_storage_ops"]
+    peak, end = runtime["state_bytes"]["peak"], runtime["state_bytes"]["end"]
+    durable = runtime.get("durable") or {}
+    return {
+        "chunks": runtime["chunks"],
+        "e2e_latency_s": runtime["e2e_latency_s"],
+        "storage_ops_total": ops["total"],
+        "dynamodb_ops": ops["by_service"].get("dynamodb", 0),
+        "s3_ops": ops["by_service"].get("s3", 0),
+        "dynamodb_write_units": ops["dynamodb_request_units"]["write"],
+        "dynamodb_read_units": ops["dynamodb_request_units"]["read"],
+        "dynamodb_largest_item_bytes": peak["dynamodb_largest_item_bytes"],
+        "peak_external_state_bytes": peak["external_state_bytes"],
+        "end_external_state_bytes": end["external_state_bytes"],
+        "checkpointed_bytes": end["checkpointed_bytes"],
+        "largest_checkpoint_bytes": durable.get("largest_checkpoint_bytes"),
+        "durable_operations": durable.get("operations"),
+        "cost_per_video_usd": runtime["cost_usd"]["per_video_usd"],
+    }
+
+
+def _numbers(rows: Iterable[Mapping[str, Any]], name: str) -> list[float]:
+    return [row[name] for row in rows if isinstance(row.get(name), (int, float)) and row.get(name) is not True]
+
+
+def repeat_summary(runtimes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Median, p95, max and spread over repeated runs of the headline figures (``--repeat N``)."""
+    runtimes = list(runtimes)
+    points = [sweep_point(r) for r in runtimes]
+    headline = ("e2e_latency_s", "storage_ops_total", "peak_external_state_bytes", "cost_per_video_usd")
+    summary: dict[str, Any] = {name: summarize(_numbers(points, name)) for name in headline}
+    stage_rows = [r.get("stage_latency_s") or {} for r in runtimes]
+    stages = sorted({stage for row in stage_rows for stage in row})
+    summary["stage_latency_s"] = {stage: summarize(_numbers(stage_rows, stage)) for stage in stages}
+    summary["runs"] = len(runtimes)
+    return summary

@@ -1,0 +1,102 @@
+"""The figures of report.json: totals of an implementation and of each of its stages."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .config import STAGES
+from .implementation import ImplementationAnalysis
+from .model import ERROR_HANDLING_KINDS, STATE_KINDS, FunctionMetrics, LineClass
+from .raw import RawCounts
+
+
+@dataclass
+class Figures:
+    """Additive figures over some share of an implementation (all of it, or one stage)."""
+
+    files: set[str] = field(default_factory=set)
+    raw: RawCounts = field(default_factory=RawCounts)
+    functions: list[FunctionMetrics] = field(default_factory=list)
+    lizard_ccn: list[int] = field(default_factory=list)
+    findings: Counter = field(default_factory=Counter)
+    lines: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict:
+        cyclomatic = [f.cyclomatic for f in self.functions]
+        cognitive = [f.cognitive for f in self.functions]
+        figures = {"files": len(self.files), "functions": len(self.functions)}
+        figures.update({k: v for k, v in self.raw.to_dict().items()})
+        figures["cyclomatic"] = _summary(cyclomatic)
+        figures["cyclomatic_lizard"] = dict(_summary(self.lizard_ccn), functions=len(self.lizard_ccn))
+        figures["cognitive"] = _summary(cognitive)
+        figures["error_handling"] = {name: self.findings[kind] for kind, name in ERROR_HANDLING_KINDS.items()}
+        figures.update({name: self.findings[kind] for kind, name in STATE_KINDS.items()})
+        figures["line_attribution"] = {cls.value: self.lines[cls] for cls in LineClass}
+        return figures
+
+
+def _summary(values: list[int]) -> dict:
+    return {"total": sum(values), "max": max(values, default=0),
+            "mean": round(sum(values) / len(values), 2) if values else 0.0}
+
+
+def implementation_figures(analysis: ImplementationAnalysis) -> tuple[Figures, dict[str, Figures]]:
+    """Figures of the whole implementation and of each stage."""
+    whole = Figures()
+    stages = {stage: Figures() for stage in STAGES}
+    for file in analysis.parsed:
+        whole.files.add(file.path)
+        whole.raw.add(file.raw)
+        for stage, counts in file.stage_raw.items():
+            stages[stage].raw.add(counts)
+            if counts.sloc:
+                stages[stage].files.add(file.path)
+        whole.functions.extend(file.functions)
+        for function in file.functions:
+            stages[function.stage].functions.append(function)
+        for function, stage in zip(file.lizard, file.lizard_stages):
+            whole.lizard_ccn.append(function.ccn)
+            stages[stage].lizard_ccn.append(function.ccn)
+        for finding in file.findings:
+            whole.findings[finding.kind] += 1
+            stages[finding.stage].findings[finding.kind] += 1
+        for cls, stage in zip(file.line_classes, file.line_stages):
+            if cls is not None:
+                whole.lines[cls] += 1
+                stages[stage].lines[cls] += 1
+    return whole, stages
+
+
+def static_figures(analysis: ImplementationAnalysis) -> dict:
+    """`implementations.NAME.static` of report.json."""
+    whole, stages = implementation_figures(analysis)
+    figures = whole.to_dict()
+    parsed = analysis.parsed
+    figures["halstead_volume"] = round(sum(f.halstead_volume for f in parsed), 2)
+    indices = [f.maintainability_index for f in parsed if f.maintainability_index is not None]
+    figures["maintainability_index"] = {
+        "mean": round(sum(indices) / len(indices), 2) if indices else None,
+        "min": round(min(indices), 2) if indices else None,
+    }
+    figures["stages"] = {stage: stages[stage].to_dict() for stage in STAGES}
+    figures["findings"] = [f.to_dict() for file in parsed for f in file.findings]
+    figures["functions_detail"] = [dict(f.to_dict(), file=file.path) for file in parsed for f in file.functions]
+    figures["files_detail"] = [_file_detail(file) for file in parsed]
+    figures["root"] = str(analysis.root)
+    figures["excludes"] = list(analysis.config.excludes)
+    figures["excluded_files"] = analysis.excluded
+    figures["parse_errors"] = [{"file": f.path, "error": f.parse_error} for f in analysis.unparsed]
+    figures["warnings"] = [w for file in parsed for w in file.warnings]
+    return figures
+
+
+def _file_detail(file) -> dict:
+    detail = {"file": file.path}
+    detail.update(file.raw.to_dict())
+    detail["functions"] = len(file.functions)
+    detail["cyclomatic"] = sum(f.cyclomatic for f in file.functions)
+    detail["cognitive"] = sum(f.cognitive for f in file.functions)
+    detail["halstead_volume"] = round(file.halstead_volume, 2)
+    detail["maintainability_index"] = round(file.maintainability_index, 2)
+    detail["findings"] = len(file.findings)
+    return detail

@@ -1,0 +1,82 @@
+"""Duplicates and crashes: every event delivered twice, a job submitted twice at once, a job id reused,
+and a handler killed before or after one of its storage operations, then retried as Lambda retries it."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import media
+from baseline.local import CrashInjector, CrashPoint
+
+from .conftest import run_job
+
+
+@pytest.fixture(scope="module")
+def reference_frames(small_video: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    from local_aws import atomic_mock_aws, make_session
+
+    with atomic_mock_aws():
+        run = run_job(make_session(), small_video, tmp_path_factory.mktemp("reference"))
+    return media.framemd5(run.result["output"])
+
+
+def _assert_one_clean_success(run, frames: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert run.result["status"] == "SUCCEEDED", run.result
+    assert media.framemd5(run.result["output"]) == frames
+    assert run.output_keys() == ["output/job-1.mp4"] and run.output_puts == 1
+    assert run.work_keys() == []
+    assert [c["status"] for c in run.chunks] == ["DONE", "DONE"]
+    assert not run.dead_letters
+
+
+def test_every_event_delivered_twice_encodes_each_chunk_once(session, small_video, tmp_path, reference_frames) -> None:
+    run = run_job(session, small_video, tmp_path, copies=2)
+    _assert_one_clean_success(run, reference_frames)
+    assert run.faults.encodes == Counter({0: 1, 1: 1}) and run.faults.assemblies == 1
+    invocations = Counter(d.stage for d in run.deliveries)
+    assert invocations["validate"] == 2 and invocations["encode"] >= 4 and invocations["assemble"] >= 2
+
+
+def test_the_same_job_submitted_twice_at_once_runs_once(session, small_video, tmp_path, reference_frames) -> None:
+    run = run_job(session, small_video, tmp_path, submissions=2)
+    _assert_one_clean_success(run, reference_frames)
+    assert run.faults.encodes == Counter({0: 1, 1: 1}) and run.faults.assemblies == 1
+    assert run.job["version"] >= 1 and run.job["input_key"] == "input/job-1/small.mp4"
+
+
+def test_a_job_id_reused_for_another_input_is_refused(session, small_video, silent_video, tmp_path) -> None:
+    first = run_job(session, small_video, tmp_path)
+    second = run_job(session, silent_video, tmp_path / "second")
+    assert first.result["status"] == "SUCCEEDED"
+    assert (second.result["status"], second.result["error_kind"]) == ("FAILED", "job_id_conflict")
+    assert second.result["error"] == "job id job-1 is already used for another input"
+    assert second.job["status"] == "SUCCEEDED" and second.job["input_key"] == "input/job-1/small.mp4"
+    assert second.faults.encodes == Counter() and second.output_puts == 0
+
+
+# A crash after each state transition and around each handoff: the points where a lost write or a lost
+# event would lose the job (the full matrix over every storage operation is in the fault-injection suite).
+CRASH_POINTS = [
+    CrashPoint("validate", 2, "after"),  # advanced to chunk, chunk not yet invoked
+    CrashPoint("chunk", 4, "after"),  # advanced to encode, no encode invoked
+    CrashPoint("chunk", 5, "after"),  # one of two encodes invoked
+    CrashPoint("encode", 2, "after"),  # encoded part uploaded, chunk not marked done
+    CrashPoint("encode", 3, "after"),  # chunk done, not yet counted on the job
+    CrashPoint("encode", 4, "after"),  # counted (maybe the last), assemble not invoked
+    CrashPoint("assemble", 4, "after"),  # output published, job not yet SUCCEEDED
+    CrashPoint("assemble", 5, "after"),  # SUCCEEDED, intermediate objects not yet deleted
+]
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS, ids=str)
+def test_a_crash_between_storage_operations_loses_nothing(session, small_video, tmp_path, reference_frames, point) -> None:
+    crash = CrashInjector(point)
+    run = run_job(session, small_video, tmp_path, crash=crash)
+    assert crash.fired_at is not None, "the crash point was never reached"
+    _assert_one_clean_success(run, reference_frames)
+    crashed = [d for d in run.deliveries if d.error is not None]
+    assert len(crashed) == 1 and crashed[0].stage == point.stage
+    retry = [d for d in run.deliveries if d.request_id == crashed[0].request_id and d.error is None]
+    assert len(retry) == 1 and retry[0].attempt == 2  # Lambda's retry, same request id, finished the work

@@ -1,0 +1,214 @@
+"""The durable pipeline end to end in the SDK's local runner, with S3 on moto and real ffmpeg."""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from botocore.exceptions import ClientError
+
+import media
+from durable_ref import config
+from durable_ref.local import ChunkFaults, run_job, run_local
+from durable_ref.local.instrument import STEP_FACTORIES, around
+from local_aws import AtomicMotoServer, atomic_mock_aws, make_session
+from media import layout
+
+BUCKET = config.DEFAULT_BUCKET
+
+
+@pytest.fixture
+def session():
+    with atomic_mock_aws():
+        yield make_session()
+
+
+def keys(session, prefix: str) -> list[str]:
+    listing = session.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def reference_output(source: Path, work: Path, settings: media.PipelineSettings) -> Path:
+    """The media core's own chain on the same input and settings: split, encode each chunk, assemble."""
+    info = media.probe(source)
+    chunks = media.split(source, info, work / "chunks", settings.chunk_seconds)
+    parts = []
+    for index, chunk in enumerate(chunks):
+        parts.append(work / f"part{index}.mp4")
+        media.encode_chunk(chunk, parts[-1], settings.encode)
+    media.assemble(parts, source, info.audio_codec, work / "reference.mp4", info.frames)
+    return work / "reference.mp4"
+
+
+def test_job_keeps_every_frame_and_matches_the_media_core(small_video: Path, tmp_path: Path, session) -> None:
+    result = run_local(small_video, output=tmp_path / "out.mp4", session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert (result["error"], result["error_kind"]) == (None, None)
+    assert result["chunks"] == 2 and result["input_frames"] == result["output_frames"] == 120
+    out = media.probe(tmp_path / "out.mp4")
+    assert out.frames == 120 and out.has_audio and abs(out.duration_s - 4.0) <= 1 / 30
+    reference = reference_output(small_video, tmp_path, media.PipelineSettings())
+    assert media.framemd5(tmp_path / "out.mp4") == media.framemd5(reference)
+    # Published once, input kept, intermediate objects gone.
+    job = result["job_id"]
+    assert keys(session, "output/") == [layout.output_key(job)] == [result["output_key"]]
+    assert len(keys(session, f"input/{job}/")) == 1
+    assert keys(session, layout.work_prefix(job)) == []
+
+
+def test_execution_facts_count_operations_replays_and_checkpoints(small_video: Path, session) -> None:
+    result = run_local(small_video, session=session)
+
+    assert result["status"] == "SUCCEEDED"
+    # Orchestrator: execution, validate, chunk, map, 2 invokes (FLAT map), assemble; each encoder:
+    # execution and one step.
+    assert result["operations_by_type"] == {"EXECUTION": 3, "STEP": 5, "CONTEXT": 1, "CHAINED_INVOKE": 2}
+    assert result["orchestrator_operations"] == 7 and result["encoder_executions"] == 2
+    # The orchestrator suspends while encoders run, and each replay skips the finished steps.
+    assert result["invocations"] >= 2 and result["replays"] == result["invocations"] - 1
+    assert result["step_executions"] == {"validate": 1, "chunk": 1, "encode": 2, "assemble": 1}
+    assert result["checkpoint_calls"] >= 5
+    assert 0 < result["checkpoint_payload_bytes"] < result["checkpoint_bytes"]
+    assert result["largest_payload_bytes"] < 4096  # keys and small metadata, never media
+    assert set(result["stage_latency_s"]) == {"validate", "chunk", "encode", "assemble"}
+    assert all(seconds > 0 for seconds in result["stage_latency_s"].values())
+    assert len(result["chunk_latency_s"]) == 2 and all(s > 0 for s in result["chunk_latency_s"])
+
+
+def test_unaligned_keyframes_still_give_exact_chunks(small_video_unaligned: Path, tmp_path: Path, session) -> None:
+    result = run_local(small_video_unaligned, output=tmp_path / "out.mp4", session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["chunks"] == 3 and result["output_frames"] == result["input_frames"] == 150
+    assert media.count_frames(tmp_path / "out.mp4") == 150
+    # The map starts all three encoders; the machine runs at most one per core.
+    assert result["encoder_executions"] == 3
+    assert 1 <= result["peak_parallel_encodes"] <= min(3, os.cpu_count() or 1)
+
+
+def test_chunk_failing_once_is_retried_inside_its_encoder(small_video: Path, tmp_path: Path, session) -> None:
+    result = run_local(small_video, output=tmp_path / "out.mp4", session=session, faults=ChunkFaults(fail_once={1}))
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert media.count_frames(tmp_path / "out.mp4") == 120
+    # Chunk 1 encoded twice, chunk 0 once: replays of the orchestrator and of chunk 1's encoder re-ran
+    # no finished step.
+    assert result["chunk_attempts"] == [1, 2]
+    assert result["step_executions"] == {"validate": 1, "chunk": 1, "encode": 3, "assemble": 1}
+    assert result["encoder_invocations"] == 3  # chunk 1's encoder was invoked again for its retry
+    assert result["operations_by_type"]["STEP"] == 5  # a retry is an attempt of the same operation
+
+
+def test_encoder_dying_mid_encode_is_reinvoked_and_resumes(small_video: Path, tmp_path: Path, session) -> None:
+    """A killed invocation (timeout, out of memory) is re-invoked by the platform; no code of ours handles it.
+    The local runner waits a real 5 s before re-invoking."""
+    result = run_local(small_video, output=tmp_path / "out.mp4", session=session, faults=ChunkFaults(crash_once={0}))
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert media.count_frames(tmp_path / "out.mp4") == 120
+    assert result["chunk_attempts"] == [2, 1]
+    assert result["step_executions"] == {"validate": 1, "chunk": 1, "encode": 3, "assemble": 1}
+
+
+def test_chunk_failing_always_fails_the_job_and_publishes_nothing(small_video: Path, session) -> None:
+    settings = replace(media.PipelineSettings(), max_chunk_attempts=2)
+    result = run_local(small_video, settings=settings, session=session, faults=ChunkFaults(fail_always={1}))
+
+    assert result["status"] == "FAILED"
+    assert result["error"] == "chunk 1 failed after 2 attempts: injected encode failure of chunk 1"
+    assert result["error_kind"] == "chunk_failed"
+    assert result["chunk_attempts"] == [1, 2]
+    assert "assemble" not in result["step_executions"] and result["step_executions"]["cleanup"] == 1
+    assert result["output_key"] is None and result["output"] is None
+    assert keys(session, "output/") == []
+    assert keys(session, layout.work_prefix(result["job_id"])) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("zero_bytes", "empty_input"),
+        ("text_named_mp4", "not_a_video"),
+        ("truncated_mp4", "corrupt_media"),
+        ("audio_only", "no_video_stream"),
+        ("long", "limit_exceeded"),
+    ],
+)
+def test_bad_input_fails_with_the_media_error(name: str, kind: str, bad_inputs, audio_only: Path, session) -> None:
+    path = audio_only if name == "audio_only" else bad_inputs[name]
+    limits = replace(media.Limits(), max_duration_s=5.0)
+    with pytest.raises(media.MediaError) as expected:
+        media.check_limits(media.probe(path), limits)
+
+    result = run_local(path, settings=replace(media.PipelineSettings(), limits=limits), session=session)
+
+    assert (result["status"], result["error_kind"], result["error"]) == ("FAILED", kind, str(expected.value))
+    assert expected.value.kind == kind
+    # A media error is not retried, and nothing after validation ran.
+    assert result["step_executions"] == {"validate": 1}
+    assert result["chunks"] is None and result["output_frames"] is None
+    assert keys(session, "output/") == [] and keys(session, "work/") == []
+
+
+def test_missing_input_object_fails_with_its_key(session) -> None:
+    session.client("s3").create_bucket(Bucket=BUCKET)
+
+    result = run_job("job-1", "input/job-1/absent.mp4", session=session)
+
+    assert result["status"] == "FAILED" and result["error_kind"] == "input_not_found"
+    assert result["error"] == f"input object s3://{BUCKET}/input/job-1/absent.mp4 does not exist"
+    assert result["step_executions"] == {"validate": 1}
+
+
+def test_malformed_job_request_fails_before_any_step(session) -> None:
+    result = run_job("../escape", "input/x/a.mp4", session=session)
+
+    assert result["status"] == "FAILED" and result["error_kind"] == "invalid_request"
+    assert "job id '../escape' is invalid" in result["error"]
+    assert result["step_executions"] == {} and result["operations_by_type"] == {"EXECUTION": 1}
+
+
+def test_runs_against_an_s3_endpoint(small_video: Path, tmp_path: Path) -> None:
+    with AtomicMotoServer() as server:
+        result = run_local(small_video, output=tmp_path / "out.mp4", endpoint_url=server.endpoint_url)
+        listing = make_session().client("s3", endpoint_url=server.endpoint_url).list_objects_v2(Bucket=BUCKET)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert media.count_frames(tmp_path / "out.mp4") == 120
+    assert sorted(item["Key"] for item in listing["Contents"]) == sorted(
+        [layout.output_key(result["job_id"]), layout.input_key(result["job_id"], small_video.name)]
+    )
+
+
+def failing_stage(stage: str, failed_attempts: int | None):
+    """Make a stage's step raise a transient S3 error on its first ``failed_attempts`` (None: all) attempts."""
+    module, attribute = STEP_FACTORIES[stage]
+
+    def inject(step_context, args, run):
+        if failed_attempts is None or step_context.attempt <= failed_attempts:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject")
+        return run()
+
+    return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
+
+
+def test_transient_stage_error_is_retried_by_the_step(small_video: Path, session) -> None:
+    with failing_stage("chunk", 1):
+        result = run_local(small_video, session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["step_executions"] == {"validate": 1, "chunk": 2, "encode": 2, "assemble": 1}
+    assert result["output_frames"] == 120
+
+
+def test_stage_out_of_attempts_fails_the_job(small_video: Path, session) -> None:
+    settings = replace(media.PipelineSettings(), max_stage_attempts=2)
+    with failing_stage("validate", None):
+        result = run_local(small_video, settings=settings, session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
+    assert "SlowDown" in result["error"]
+    assert result["step_executions"] == {"validate": 2}
