@@ -3,23 +3,15 @@ from __future__ import annotations
 
 import platform
 from datetime import datetime, timezone
-from pathlib import Path
 
 import radon
 from lizard_ext.version import version as lizard_version
 
 from .options import ReportOptions
+from .paths import shown
 from .sections import SECTION_BUILDERS, ReportState, SectionBuilder
 
 SCHEMA_VERSION = 1
-
-
-def shown(path: Path) -> str:
-    """A path as the reader should see it: relative to the current directory when it is inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
 
 
 def build_report(options: ReportOptions, builders: list[SectionBuilder] | None = None) -> ReportState:

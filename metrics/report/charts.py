@@ -1,6 +1,8 @@
 """Inline SVG bar charts (no script, no external resource), returned as markup strings."""
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
 # One colour per implementation (colour-blind safe, Okabe-Ito), and per line class.
@@ -80,8 +82,8 @@ def _open(title: str, height: int) -> str:
             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
 
 
-def _legend(names: list[str], y: int) -> str:
-    parts, x = [], _LABEL_WIDTH
+def _legend(names: list[str], y: int, x: float = _LABEL_WIDTH) -> str:
+    parts = []
     for index, name in enumerate(names):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         parts.append(f'<rect x="{x}" y="{y + 4}" width="12" height="12" fill="{colour}"/>'
@@ -92,3 +94,56 @@ def _legend(names: list[str], y: int) -> str:
 
 def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def line_chart(title: str, x_label: str, y_label: str, series: dict[str, list[tuple[float, float]]]) -> Markup:
+    """One line per series through its measured points, on a log2 x axis (chunk counts that double) and a
+    linear y axis from 0; every point is marked, its value in a tooltip."""
+    height, left, right, top, bottom = 300, 80, 20, 34, 46
+    plot_w, plot_h = _WIDTH - left - right, height - top - bottom
+    xs = sorted({x for points in series.values() for x, _ in points if x > 0})
+    peak = max((y for points in series.values() for _, y in points), default=0) or 1
+    if not xs:
+        return Markup("")
+    low, high = math.log2(xs[0]), math.log2(xs[-1])
+    span = (high - low) or 1
+
+    def px(x: float) -> float:
+        return left + plot_w * ((math.log2(x) - low) / span if high > low else 0.5)
+
+    def py(y: float) -> float:
+        return top + plot_h * (1 - y / peak)
+
+    parts = [_open(title, height), _legend(list(series), 0, x=left)]
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>'
+                 f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>')
+    for x in xs:
+        parts.append(f'<text x="{px(x):.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="label">'
+                     f'{_number(x)}</text>')
+    for fraction in (0, 0.5, 1):
+        y = peak * fraction
+        parts.append(f'<text x="{left - 6}" y="{py(y) + 4:.1f}" text-anchor="end" class="value">{_short(y)}</text>'
+                     f'<line x1="{left}" y1="{py(y):.1f}" x2="{left + plot_w}" y2="{py(y):.1f}" stroke="#eee"/>')
+    parts.append(f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" class="label">'
+                 f'{escape(x_label)}</text>'
+                 f'<text x="12" y="{top + plot_h / 2}" text-anchor="middle" class="label" '
+                 f'transform="rotate(-90 12 {top + plot_h / 2})">{escape(y_label)}</text>')
+    for index, (name, points) in enumerate(series.items()):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        points = sorted(p for p in points if p[0] > 0)
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, y in points:
+            parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}">'
+                         f'<title>{escape(name)}: {_number(x)} chunks, {escape(y_label)} = {_short(y)}</title></circle>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(value: float) -> str:
+    """A compact axis or point label: 3 significant digits, thousands separated."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"

@@ -13,6 +13,26 @@ DEFAULT_IMPLEMENTATIONS: tuple[tuple[str, Path], ...] = (
 )
 DEFAULT_COMMON: tuple[tuple[str, Path], ...] = (("media", REPO_ROOT / "media"),)
 DEFAULT_OUT = REPO_ROOT / "reports" / "out"
+#: Chunk counts of ``--sweep`` (at least 4 to 256, as issue 5 asks).
+DEFAULT_SWEEP_CHUNKS: tuple[int, ...] = (4, 16, 64, 256)
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """What the run-time section runs: the input, the pipeline settings, repeats, the sweep, and the cost
+    assumptions (price table override, Lambda memory size, retention of workflow state)."""
+
+    input: Path | None = None  # None: the default synthetic 20 s 1280x720 input, made once and cached
+    chunk_seconds: float = 2.0
+    repeat: int = 1
+    sweep: bool = False
+    sweep_chunks: tuple[int, ...] = DEFAULT_SWEEP_CHUNKS
+    sweep_input: Path | None = None  # None: a synthetic low-resolution input sized for sweep_chunks
+    prices: Path | None = None
+    memory_mb: int = 1769
+    retention_days: float = 14.0
+    cache_dir: Path | None = None  # None: OUT/inputs
+    progress: bool = True  # progress lines on stderr while pipelines run
 
 
 @dataclass(frozen=True)
@@ -22,7 +42,8 @@ class ReportOptions:
     out_dir: Path = DEFAULT_OUT
     excludes: tuple[str, ...] = DEFAULT_EXCLUDES
     static_only: bool = False
-    extra: dict = field(default_factory=dict)  # for sections added later (run-time settings, ...)
+    runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+    extra: dict = field(default_factory=dict)  # for sections added later (recovery, ...)
 
     @property
     def reference(self) -> str:

@@ -11,6 +11,8 @@ from metrics.static.model import FindingKind
 
 from .charts import LINE_CLASS_COLOURS, grouped_bars, stacked_bars
 from .options import REPO_ROOT
+from .runtime_charts import COST_CATEGORY_LABELS, RUNTIME_STAGES, SWEEP_CHARTS, runtime_charts
+from .runtime_summary import SWEEP_ROWS, value_at
 from .sections import ReportState
 from .source_view import LINE_CLASS_LABELS, anchor
 from .summary import figure
@@ -51,7 +53,7 @@ OVERVIEW_ROWS = (
     ("line_attribution.error_handling", "lines: error handling"),
 )
 STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS if not row[0].startswith(("halstead", "maintainability")))
-SECTION_TITLES = {"summary": "Summary", "static": "Static complexity"}
+SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour"}
 
 
 def ordered_sections(report: dict) -> list[str]:
@@ -71,9 +73,15 @@ def _environment(html: bool) -> Environment:
     )
     env.filters["figure"] = figure
     env.filters["num"] = _num
+    env.filters["at"] = value_at
+    env.filters["usd"] = _usd
+    env.filters["secs"] = _seconds
+    env.filters["kind"] = _by_kind
     env.globals.update(stages=STAGES, line_class_labels=LINE_CLASS_LABELS, anchor=anchor,
                        overview_rows=OVERVIEW_ROWS, stage_rows=STAGE_ROWS, section_titles=SECTION_TITLES,
-                       finding_kinds=[kind.value for kind in FindingKind])
+                       finding_kinds=[kind.value for kind in FindingKind], runtime_stages=RUNTIME_STAGES,
+                       sweep_rows=SWEEP_ROWS, sweep_charts=SWEEP_CHARTS,
+                       cost_category_labels=COST_CATEGORY_LABELS)
     return env
 
 
@@ -83,6 +91,34 @@ def _num(value) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _usd(value) -> str:
+    """Dollars with enough digits to tell small amounts apart (a job's state costs millionths)."""
+    if value is None:
+        return "–"
+    if value == 0:
+        return "0"
+    return f"{value:,.4f}" if abs(value) >= 0.01 else f"{value:.3g}" if abs(value) < 1e-6 else f"{value:.6f}"
+
+
+def _seconds(value) -> str:
+    return "–" if value is None else f"{value:,.2f}"
+
+
+def _by_kind(value, kind: str) -> str:
+    """A figure as the runtime summary rows describe it (``usd``, ``usd1000``, ``seconds``, ``ratio``, ...)."""
+    if value is None:
+        return "–"
+    if kind in ("usd", "usd1000"):
+        return _usd(value)
+    if kind == "seconds":
+        return _seconds(value)
+    if kind == "ratio":
+        return f"{value:.2f}x"
+    if kind == "int":
+        return _num(int(value)) if isinstance(value, (int, float)) else str(value)
+    return _num(round(value, 3) if isinstance(value, float) else value)
 
 
 def charts(report: dict) -> dict:
@@ -114,6 +150,7 @@ def write_report(state: ReportState, out_dir: Path | None = None) -> dict[str, P
         report=state.report, sections=ordered_sections(state.report)),
                            encoding="utf-8")
     html = _environment(html=True).get_template("report.html.j2").render(
-        report=state.report, views=state.views, charts=charts(state.report), sections=ordered_sections(state.report))
+        report=state.report, views=state.views, charts={**charts(state.report), **runtime_charts(state.report)},
+        sections=ordered_sections(state.report))
     paths["html"].write_text(html, encoding="utf-8")
     return paths

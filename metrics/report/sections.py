@@ -1,6 +1,6 @@
 """Report sections. Each builder adds its part to the report dict (what report.json holds) and to the
 views (what only the HTML needs, such as source listings). compare.py runs `SECTION_BUILDERS` in order;
-a later issue adds its section (run-time, recovery) by appending a builder and a partial template.
+a later issue adds its section (recovery) by adding a builder and a partial template.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from metrics.static import StaticConfig, analyze_implementation, static_figures
 from metrics.static.implementation import ImplementationAnalysis
 
 from .options import ReportOptions
+from .runtime_section import RuntimeSection
+from .runtime_summary import runtime_summary
 from .source_view import anchor, excerpt, source_views
 from .summary import static_summary
 
@@ -58,7 +60,8 @@ class StaticSection:
 
 
 class SummarySection:
-    """The answer to RQ1 in numbers: each implementation against the reference (the first one)."""
+    """The answers in numbers, each implementation against the reference (the first one): RQ1 from the
+    static figures, and RQ2 and RQ4 from the run-time figures when the pipelines ran."""
 
     name = "summary"
 
@@ -66,7 +69,11 @@ class SummarySection:
         implementations = state.report["implementations"]
         if all("static" in entry for entry in implementations.values()):
             state.report["summary"] = static_summary(state.options.reference, implementations)
+            if "runtime" in state.report:
+                state.report["summary"]["runtime"] = runtime_summary(state.options.reference, implementations,
+                                                                     state.report["runtime"])
             state.report["sections"].append(self.name)
 
 
-SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), SummarySection()]
+# The recovery section (the failure-recovery matrix, `--faults`) is the next builder after RuntimeSection.
+SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), SummarySection()]

@@ -12,8 +12,9 @@ or an endpoint it provides moto in process (``local_aws.atomic_mock_aws``), shar
 - ``invocations``: Lambda invocations, an int (durable: the orchestrator's, replays included) or a dict by
   stage (baseline); plus ``encoder_invocations`` (durable);
 - ``operations`` (an int: durable operations), ``checkpoint_payload_bytes`` or ``checkpoint_bytes``,
-  ``checkpoint_calls``, ``replays``, ``largest_checkpoint_bytes`` (the largest single checkpoint payload,
-  for the 256 KB quota): the durable runner's figures;
+  ``checkpoint_calls``, ``replays``, ``largest_checkpoint_bytes`` or ``largest_payload_bytes`` (the largest
+  single checkpoint payload, for the 256 KB quota), ``orchestrator_operations`` (the orchestrator
+  execution's own operations, for the per-execution quota): the durable runner's figures;
 - ``lambda_billed_seconds``: if an implementation measures it; otherwise it is estimated the same way on
   both sides as the validate, chunk and assemble stage times plus every chunk's encode time (an
   orchestrator waiting on its encoders is suspended and not billed; a baseline handler's state writes are
@@ -51,11 +52,14 @@ def measure_run(
     bucket: str | None = None,
     table: str | None = None,
     sample_interval_s: float = 0.25,
+    sample_max_busy_fraction: float | None = None,
     **run_kwargs: Any,
 ) -> dict[str, Any]:
     """``run_local(video, settings=..., session=..., endpoint_url=..., **run_kwargs)`` with its calls counted
-    and its state sampled. Returns ``result`` (what run_local returned), ``wall_s``, ``counts``
-    (:class:`OperationCounts`) and ``state`` (``PeakTracker.to_dict()``, checkpoints not yet added)."""
+    and its state sampled (every ``sample_interval_s``, stretched so that sampling keeps at most
+    ``sample_max_busy_fraction`` of the time when given). Returns ``result`` (what run_local returned),
+    ``wall_s``, ``counts`` (:class:`OperationCounts`) and ``state`` (``PeakTracker.to_dict()``, checkpoints
+    not yet added)."""
     from local_aws import atomic_mock_aws, make_session
 
     bucket = bucket or os.environ.get("MEDIA_BUCKET", DEFAULT_BUCKET)
@@ -69,7 +73,8 @@ def measure_run(
         dynamodb = watcher.client("dynamodb", endpoint_url=endpoint_url)
         counter = stack.enter_context(OpCounter(session))
         sampler = stack.enter_context(StateSampler(
-            lambda: take_snapshot(dynamodb=dynamodb, table=table, s3=s3, bucket=bucket), sample_interval_s))
+            lambda: take_snapshot(dynamodb=dynamodb, table=table, s3=s3, bucket=bucket), sample_interval_s,
+            sample_max_busy_fraction))
         started = time.perf_counter()
         result = run_local(Path(video), settings=settings, session=session, endpoint_url=endpoint_url, **run_kwargs)
         wall_s = time.perf_counter() - started
@@ -100,6 +105,14 @@ def _checkpointed_bytes(result: Mapping[str, Any]) -> int:
     return 0
 
 
+def _largest_checkpoint(result: Mapping[str, Any]) -> int | None:
+    """The largest single checkpoint payload; durable_ref's runner reports it as ``largest_payload_bytes``."""
+    for name in ("largest_checkpoint_bytes", "largest_payload_bytes"):
+        if result.get(name) is not None:
+            return int(result[name])
+    return None
+
+
 def _with_checkpoints(state: Mapping[str, Any], checkpointed: int) -> dict[str, Any]:
     """The checkpoint log only grows during a run, so its final size is also its peak."""
     out = dict(state)
@@ -122,7 +135,10 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
     if isinstance(result.get("operations"), int):
         durable = {"operations": result["operations"], "checkpointed_bytes": _checkpointed_bytes(result),
                    "checkpoint_calls": result.get("checkpoint_calls"), "replays": result.get("replays"),
-                   "largest_checkpoint_bytes": result.get("largest_checkpoint_bytes")}
+                   "largest_checkpoint_bytes": _largest_checkpoint(result)}
+        if result.get("orchestrator_operations") is not None:
+            # The per-execution operations quota applies to each execution: the orchestrator's own count.
+            durable["orchestrator_operations"] = result["orchestrator_operations"]
     state = _with_checkpoints(measured["state"], _checkpointed_bytes(result))
     seconds, seconds_basis = lambda_seconds(result)
     requests = lambda_invocations(result)
@@ -132,6 +148,8 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
     chunk_latency = list(result.get("chunk_latency_s") or [])
     return {
         "status": result.get("status"),
+        "job_id": result.get("job_id"),
+        "error": result.get("error"),
         "chunks": chunks,
         "e2e_latency_s": result.get("duration_s"),
         "wall_s": measured["wall_s"],
@@ -154,7 +172,7 @@ SWEEP_METRICS = (
     "e2e_latency_s", "storage_ops_total", "dynamodb_ops", "s3_ops", "dynamodb_write_units",
     "dynamodb_read_units", "dynamodb_largest_item_bytes", "peak_external_state_bytes",
     "end_external_state_bytes", "checkpointed_bytes", "largest_checkpoint_bytes", "durable_operations",
-    "cost_per_video_usd",
+    "orchestrator_operations", "cost_per_video_usd",
 )
 
 
@@ -177,6 +195,7 @@ def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
         "checkpointed_bytes": end["checkpointed_bytes"],
         "largest_checkpoint_bytes": durable.get("largest_checkpoint_bytes"),
         "durable_operations": durable.get("operations"),
+        "orchestrator_operations": durable.get("orchestrator_operations"),
         "cost_per_video_usd": runtime["cost_usd"]["per_video_usd"],
     }
 
