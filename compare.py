@@ -25,6 +25,7 @@ from metrics.report.options import (
     RuntimeOptions,
 )
 from metrics.report.pipeline_process import PipelineProcessError
+from metrics.report.recovery_section import RecoveryOptions
 from metrics.report.runtime_section import RuntimeSetupError, check_options
 from metrics.report.terminal import runtime_table
 from metrics.static import DEFAULT_EXCLUDES, ImplementationNotFoundError
@@ -121,7 +122,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     runtime.add_argument("--cache-dir", type=Path, metavar="DIR",
                          help="where synthetic inputs are cached (default: OUT/inputs)")
     runtime.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    # --faults (the failure-recovery matrix) joins this group with the recovery section.
+    recovery = parser.add_argument_group("failure recovery")
+    faults = recovery.add_mutually_exclusive_group()
+    faults.add_argument("--faults", action="store_true",
+                        help="run the full crash-point matrix (a crash before and after every storage operation "
+                             "of every handler and durable operation) and every fault kind (duplicates, events "
+                             "out of order, throttling, a poison chunk, bad input) on both pipelines (minutes)")
+    faults.add_argument("--no-faults", action="store_true",
+                        help="skip the small sample of crash points the default run includes")
     args = parser.parse_args(argv)
     names = [name for name, _ in args.impl or ()]
     if len(set(names)) != len(names):
@@ -143,6 +151,7 @@ def options_from(args: argparse.Namespace) -> ReportOptions:
             memory_mb=args.memory_mb, retention_days=args.retention_days, cache_dir=args.cache_dir,
             progress=not args.quiet,
         ),
+        extra={"recovery": RecoveryOptions(mode="full" if args.faults else "off" if args.no_faults else "sample")},
     )
 
 

@@ -75,18 +75,22 @@ def assemble_step(step: StepContext, job_id: str, input_key: str, video: dict, e
     """Concatenate the encoded parts with the source audio, publish the output, drop the work objects."""
     deployment = config.current()
     output_key = layout.output_key(job_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        parts = [storage.download(deployment.bucket, key, work / Path(key).name) for key in encoded_keys]
-        audio_source = None
-        if video["has_audio"]:
-            audio_source = storage.download(deployment.bucket, input_key, work / Path(input_key).name)
-        output = work / "output.mp4"
-        frames = media.assemble(parts, audio_source, video["audio_codec"], output, video["frames"])
-        # Published only now, once every chunk is encoded and the whole file checked.
-        storage.upload(output, deployment.bucket, output_key)
+    # A step runs at least once: an invocation that died after publishing (or after deleting the parts)
+    # but before this step's result was checkpointed runs it again, and the parts may be gone by then.
+    if not storage.exists(deployment.bucket, output_key):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            parts = [storage.download(deployment.bucket, key, work / Path(key).name) for key in encoded_keys]
+            audio_source = None
+            if video["has_audio"]:
+                audio_source = storage.download(deployment.bucket, input_key, work / Path(input_key).name)
+            output = work / "output.mp4"
+            media.assemble(parts, audio_source, video["audio_codec"], output, video["frames"])
+            # Published only now, once every chunk is encoded and the whole file checked.
+            storage.upload(output, deployment.bucket, output_key)
     storage.delete_prefix(deployment.bucket, layout.work_prefix(job_id))
-    return {"output_key": output_key, "output_frames": frames}
+    # media.assemble publishes nothing but an output of exactly the input's frame count.
+    return {"output_key": output_key, "output_frames": video["frames"]}
 
 
 @durable_step

@@ -50,6 +50,16 @@ def download(bucket: str, key: str, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+def exists(bucket: str, key: str) -> bool:
+    try:
+        s3().head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def upload(path: str | os.PathLike, bucket: str, key: str) -> str:
     s3().upload_file(os.fspath(path), bucket, key)
     return key

@@ -53,7 +53,8 @@ OVERVIEW_ROWS = (
     ("line_attribution.error_handling", "lines: error handling"),
 )
 STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS if not row[0].startswith(("halstead", "maintainability")))
-SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour"}
+SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour",
+                  "recovery": "Failure recovery"}
 
 
 def ordered_sections(report: dict) -> list[str]:

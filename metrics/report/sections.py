@@ -11,6 +11,7 @@ from metrics.static import StaticConfig, analyze_implementation, static_figures
 from metrics.static.implementation import ImplementationAnalysis
 
 from .options import ReportOptions
+from .recovery_section import RecoverySection
 from .runtime_section import RuntimeSection
 from .runtime_summary import runtime_summary
 from .source_view import anchor, excerpt, source_views
@@ -75,5 +76,4 @@ class SummarySection:
             state.report["sections"].append(self.name)
 
 
-# The recovery section (the failure-recovery matrix, `--faults`) is the next builder after RuntimeSection.
-SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), SummarySection()]
+SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), RecoverySection(), SummarySection()]
