@@ -1,6 +1,6 @@
 """Report sections. Each builder adds its part to the report dict (what report.json holds) and to the
 views (what only the HTML needs, such as source listings). compare.py runs `SECTION_BUILDERS` in order;
-a later issue adds its section (recovery) by adding a builder and a partial template.
+each section (static, runtime, recovery, summary) is one builder plus a partial template of its name.
 """
 from __future__ import annotations
 
