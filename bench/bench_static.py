@@ -5,7 +5,7 @@
    --no-default-excludes`, one process and the default fan-out) against `radon raw -j`, `radon cc -j` and
    `lizard` run one after another on the same directory, interleaved run by run; medians of wall and CPU time.
    With --with-libcst, also what one libcst parse with line positions of the same files costs (the reason
-   the analysis uses `ast`, see README.md (section "The static comparison")).
+   the analysis uses `ast`, see README.md, section 'The static comparison').
 
     python bench/bench_static.py [--runs 3] [--package botocore | --path DIR] [--with-libcst] [--json]
 """

@@ -100,7 +100,7 @@ def scenarios_for(implementation: str) -> list[Scenario | NotApplicable]:
                      "DurableExecutionName = job id (Lambda returns the existing execution)", "SUCCEEDED",
                      submissions=2),
             Scenario("duplicates", "submitted_twice_unnamed", "the submission delivered twice without an execution "
-                     "name (the invoke shown in README.md (section "The durable reference"))", "SUCCEEDED", submissions=2, variant="unnamed",
+                     "name (the invoke shown in README.md, section 'The durable reference')", "SUCCEEDED", submissions=2, variant="unnamed",
                      judged=False, note="Without DurableExecutionName each delivery starts its own execution: "
                      "the job runs twice on the same S3 keys."),
         ]

@@ -1,6 +1,6 @@
 """The run-time section: every implementation runs the same job on the same input, measured and priced,
 beside a monolithic encode; with ``--sweep`` also at several chunk counts, fitted and projected to
-ExCamera's scale. Fills ``implementations.NAME.runtime`` and ``report.runtime`` (see README.md (section "Run-time measurements")).
+ExCamera's scale. Fills ``implementations.NAME.runtime`` and ``report.runtime`` (see README.md, section 'Run-time measurements').
 """
 from __future__ import annotations
 

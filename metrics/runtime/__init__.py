@@ -1,5 +1,5 @@
 """Run-time measurements of the pipelines: storage operations, external state bytes, cost, latency statistics,
-scaling fits and projections. Each module is one concept; see README.md (section "Run-time measurements") for the definitions."""
+scaling fits and projections. Each module is one concept; see README.md, section 'Run-time measurements' for the definitions."""
 from .capacity import DynamoDBCapacityMeter, RequestUnits
 from .cost import (
     CostSettings,

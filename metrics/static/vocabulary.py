@@ -1,7 +1,7 @@
 """Names of the AWS, boto3 and durable-SDK operations that the static counts recognise.
 
 Detection is by name in the syntax tree (no type inference): these sets are the definitions the report's
-figures rest on, and README.md (section "The static comparison") repeats them.
+figures rest on, and README.md, section 'The static comparison' repeats them.
 """
 from __future__ import annotations
 

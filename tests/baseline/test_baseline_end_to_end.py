@@ -40,7 +40,7 @@ def test_a_job_keeps_every_frame_and_leaves_only_input_output_and_items(session,
 
 
 def test_happy_path_makes_the_storage_operations_the_design_needs(session, small_video, tmp_path) -> None:
-    """Per handler, the exact calls worked out by hand (README.md (section "The baseline")): 6 + 3N UpdateItems in all."""
+    """Per handler, the exact calls worked out by hand (README.md, section 'The baseline'): 6 + 3N UpdateItems in all."""
     calls: list[str] = []
     session.events.register("before-call", lambda model, **_: calls.append(f"{model.service_model.service_name}.{model.name}"))
     run = run_job(session, small_video, tmp_path)

@@ -1,6 +1,6 @@
 """The run-time section from a real run of both pipelines through compare.py: fields and their relations,
-operation counts and state bytes against the counts worked out from each pipeline's design (README.md (section "The baseline"),
-README.md (section "The durable reference")), the cost of the measured mix by hand, and the sweep."""
+operation counts and state bytes against the counts worked out from each pipeline's design (README.md, section 'The baseline',
+README.md, section 'The durable reference'), the cost of the measured mix by hand, and the sweep."""
 from __future__ import annotations
 
 import json
@@ -68,7 +68,7 @@ def test_report_runtime_records_input_settings_and_prices(runtime_run, tiny_vide
 # -- operation counts worked out from the designs ----------------------------------------------------------
 
 def test_baseline_operations_match_its_design(baseline_rt):
-    # README.md (section "The baseline"): UpdateItem 2 (validate) + 2 (chunk) + 3 per chunk (claim, done, count) + 2 (assemble);
+    # README.md, section 'The baseline': UpdateItem 2 (validate) + 2 (chunk) + 3 per chunk (claim, done, count) + 2 (assemble);
     # GetObject: validate, chunk, each chunk, each part, the source audio; PutObject: chunks, parts, output and
     # the client's upload of the input; one DeleteObjects of the work objects. The harness's set-up goes
     # through another Session, so the job's Session sees the job only.
@@ -86,7 +86,7 @@ def test_baseline_operations_match_its_design(baseline_rt):
 
 
 def test_durable_operations_match_its_design(durable_rt):
-    # README.md (section "The durable reference"): S3 only. GetObject: validate, chunk, each encoder's chunk, each part and the audio
+    # README.md, section 'The durable reference': S3 only. GetObject: validate, chunk, each encoder's chunk, each part and the audio
     # in assemble; PutObject: the input, chunks, parts, output; assemble's HeadObject of the output (published
     # already?) and the clean-up's list + delete. The harness creates the bucket (HeadBucket, CreateBucket).
     workflow = {"s3": {"GetObject": 2 * N + 3, "PutObject": 2 * N + 2, "HeadObject": 1, "ListObjectsV2": 1,

@@ -11,7 +11,7 @@ from metrics.recovery import RecoveryMatrix
 PARALLEL = 2
 
 # Storage operations and invokes of one invocation of each baseline handler on a 4-chunk job
-# (README.md (section "The baseline")): validate claims, reads the input, advances, invokes chunk; chunk claims, reads,
+# (README.md, section 'The baseline'): validate claims, reads the input, advances, invokes chunk; chunk claims, reads,
 # uploads 4 chunks, advances, invokes 4 encodes; encode claims, reads, uploads, marks done, counts (the last
 # one invokes assemble); assemble claims, reads 4 parts and the audio source, publishes, succeeds, cleans up.
 BASELINE_OPERATIONS = {"validate": 4, "chunk": 11, "encode": 6, "assemble": 9}
