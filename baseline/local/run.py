@@ -221,12 +221,9 @@ def run_local(
         raise FileNotFoundError(f"no such video file: {video}")
     job_id = layout.check_job_id(job_id or new_job_id())
     with contextlib.ExitStack() as stack:
-        if session is None:
-            from local_aws import atomic_mock_aws, make_session
+        from local_aws import local_session
 
-            if endpoint_url is None and not os.environ.get("AWS_ENDPOINT_URL"):
-                stack.enter_context(atomic_mock_aws())
-            session = make_session()
+        session = local_session(stack, session, endpoint_url)
         pipeline = stack.enter_context(
             LocalPipeline(session, settings=settings, endpoint_url=endpoint_url, copies=copies, faults=faults,
                           on_delivery=progress)

@@ -17,7 +17,7 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
 from botocore.exceptions import ClientError
 
-from local_aws import atomic_mock_aws, make_session
+from local_aws import local_session
 from media import PipelineSettings, layout
 
 from .. import config, encoder, orchestrator, storage
@@ -57,10 +57,7 @@ def run_local(
         raise FileNotFoundError(f"no such video file: {video}")
     job_id = layout.check_job_id(job_id or new_job_id())
     with contextlib.ExitStack() as stack:
-        if session is None:
-            if endpoint_url is None and not os.environ.get("AWS_ENDPOINT_URL"):
-                stack.enter_context(atomic_mock_aws())
-            session = make_session()
+        session = local_session(stack, session, endpoint_url)
         bucket = config.DurableRefConfig.from_environment().bucket
         storage.use_session(session, endpoint_url)
         try:
