@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from media import MediaError, layout
+from media.concurrency import run_all
 from media import assemble as assemble_video
 
 from . import runtime
-from .concurrency import run_all
 from .exceptions import ClaimRejectedError, InputNotFoundError, StageFailedError, WorkObjectMissingError
 from .outcome import outcome
 from .state import FAILED, RUNNING, SUCCEEDED, Lease, LambdaContext

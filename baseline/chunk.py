@@ -11,9 +11,9 @@ from pathlib import Path, PurePosixPath
 
 import media
 from media import MediaError, layout
+from media.concurrency import run_all
 
 from . import runtime
-from .concurrency import run_all
 from .exceptions import ClaimRejectedError, InputNotFoundError, StageFailedError, WorkObjectMissingError
 from .outcome import outcome
 from .state import RUNNING, Lease, LambdaContext

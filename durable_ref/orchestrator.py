@@ -29,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 import media
 from media import layout
+from media.concurrency import run_all
 
 from . import config, storage
 
@@ -60,8 +61,8 @@ def chunk_step(step: StepContext, job_id: str, input_key: str) -> list[dict]:
         source = storage.download(deployment.bucket, input_key, Path(tmp) / Path(input_key).name)
         info = media.probe(source)
         plan = media.plan_chunks(info.frames, info.fps, chunk_seconds)
-        for chunk, path in zip(plan, media.split(source, info, Path(tmp) / "chunks", chunk_seconds)):
-            storage.upload(path, deployment.bucket, layout.chunk_key(job_id, chunk.index))
+        paths = media.split(source, info, Path(tmp) / "chunks", chunk_seconds)
+        run_all(lambda i: storage.upload(paths[i], deployment.bucket, layout.chunk_key(job_id, i)), range(len(paths)))
     return [{"job_id": job_id, "index": chunk.index, "frames": chunk.frames} for chunk in plan]
 
 
@@ -80,7 +81,7 @@ def assemble_step(step: StepContext, job_id: str, input_key: str, video: dict, e
     if not storage.exists(deployment.bucket, output_key):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            parts = [storage.download(deployment.bucket, key, work / Path(key).name) for key in encoded_keys]
+            parts = run_all(lambda key: storage.download(deployment.bucket, key, work / Path(key).name), encoded_keys)
             audio_source = None
             if video["has_audio"]:
                 audio_source = storage.download(deployment.bucket, input_key, work / Path(input_key).name)

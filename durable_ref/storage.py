@@ -1,7 +1,13 @@
-"""S3 I/O of both functions: every client comes from one boto3 Session, which the local harness can set."""
+"""S3 I/O of both functions: every client comes from one boto3 Session, which the local harness can set.
+
+As in the baseline, objects are read with one ``GetObject`` streamed to a local file and written with one
+``PutObject``; s3transfer's managed transfers would add a ``HeadObject`` per download and multipart calls
+per upload.
+"""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -12,12 +18,16 @@ from botocore.exceptions import ClientError
 from .exceptions import InputNotFoundError
 
 #: The same client settings as the baseline's, so that neither side pays for S3 I/O the other does not:
-#: throttling retried by botocore with backoff, and request checksums only where an API requires them.
+#: throttling retried by botocore with backoff, request checksums only where an API requires them, and
+#: bodies sent as UNSIGNED-PAYLOAD over TLS rather than hashed for the signature.
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     request_checksum_calculation="when_required",
     response_checksum_validation="when_required",
+    s3={"payload_signing_enabled": False},
 )
+
+_COPY_BUFFER = 1024 * 1024
 
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
@@ -42,11 +52,13 @@ def s3():
 
 def download(bucket: str, key: str, path: str | os.PathLike) -> Path:
     try:
-        s3().download_file(bucket, key, os.fspath(path))
+        body = s3().get_object(Bucket=bucket, Key=key)["Body"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             raise InputNotFoundError(f"input object s3://{bucket}/{key} does not exist") from None
         raise
+    with body, open(path, "wb") as out:
+        shutil.copyfileobj(body, out, _COPY_BUFFER)
     return Path(path)
 
 
@@ -61,7 +73,8 @@ def exists(bucket: str, key: str) -> bool:
 
 
 def upload(path: str | os.PathLike, bucket: str, key: str) -> str:
-    s3().upload_file(os.fspath(path), bucket, key)
+    with open(path, "rb") as data:
+        s3().put_object(Bucket=bucket, Key=key, Body=data)
     return key
 
 

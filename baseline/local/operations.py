@@ -2,7 +2,7 @@
 
 botocore's ``before-call``/``after-call`` events on the run's Session see every AWS call of every client
 made from it (the handlers' threads included, since ``current_delivery`` is a context variable that
-``baseline.concurrency`` carries to its threads); the local invoker reports invokes the same way.
+``media.concurrency`` carries to its threads); the local invoker reports invokes the same way.
 Listeners get ``(delivery, step, operation, when)``: the crash injector uses that to stop a handler at an
 exact point.
 """

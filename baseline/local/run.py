@@ -32,18 +32,6 @@ def new_job_id() -> str:
     return f"job-{uuid.uuid4().hex[:12]}"
 
 
-def uncounted_twin(session: boto3.session.Session) -> boto3.session.Session:
-    """A Session with the same credentials and region but none of ``session``'s event hooks, for the
-    harness's own calls (set-up, reading the result), so that counters on ``session`` see the job only."""
-    credentials = session.get_credentials().get_frozen_credentials()
-    return boto3.session.Session(
-        aws_access_key_id=credentials.access_key,
-        aws_secret_access_key=credentials.secret_key,
-        aws_session_token=credentials.token,
-        region_name=session.region_name,
-    )
-
-
 class LocalPipeline:
     """The four handlers deployed in this process: resources on ``session``, events through a
     ``LocalInvoker``. Use as a context manager; it installs its runtime for the handlers meanwhile.
@@ -70,9 +58,11 @@ class LocalPipeline:
             table=os.environ.get("JOBS_TABLE", DEFAULT_TABLE),
             settings=settings,
         )
+        from local_aws import sibling_session  # not at import: it loads moto
+
         self.runtime = runtime.Runtime.build(self.config, session, self.invoker, endpoint_url)
         #: The harness's view of the same table and bucket, through clients no counter sees.
-        self.inspect = runtime.Runtime.build(self.config, uncounted_twin(session), self.invoker, endpoint_url)
+        self.inspect = runtime.Runtime.build(self.config, sibling_session(session), self.invoker, endpoint_url)
         self.faults = faults or MediaFaults()
         self._stack = contextlib.ExitStack()
 

@@ -59,30 +59,38 @@ class StepRun:
     start: float
     end: float
     ok: bool
+    #: Part of the run spent waiting for one of the machine's cores, which is not encoding time.
+    waited_s: float = 0.0
 
     @property
     def seconds(self) -> float:
-        return self.end - self.start
+        return self.end - self.start - self.waited_s
 
 
 class StepRecorder:
-    """Every real execution of a stage's step, with its wall time (replayed steps do not run)."""
+    """Every real execution of a stage's step, with its wall time (replayed steps do not run).
 
-    def __init__(self) -> None:
+    ``take_wait_s`` returns the seconds the calling thread waited for a core since its last call (see
+    ``capacity.EncodeLanes``); that wait is left out of a step's time."""
+
+    def __init__(self, take_wait_s: Callable[[], float] = lambda: 0.0) -> None:
         self.runs: list[StepRun] = []
+        self.take_wait_s = take_wait_s
         self._lock = threading.Lock()
 
     def hook(self, stage: str) -> Hook:
         def record(step_context: StepContext, args: tuple, run: Callable[[], Any]) -> Any:
+            self.take_wait_s()
             start, ok = time.perf_counter(), False
             try:
                 result = run()
                 ok = True
                 return result
             finally:
+                end, waited = time.perf_counter(), self.take_wait_s()
                 chunk = chunk_index(args) if stage == "encode" else None
                 with self._lock:
-                    self.runs.append(StepRun(stage, chunk, step_context.attempt, start, time.perf_counter(), ok))
+                    self.runs.append(StepRun(stage, chunk, step_context.attempt, start, end, ok, waited))
 
         return record
 
@@ -107,17 +115,6 @@ class StepRecorder:
                 seconds[step_run.chunk] += step_run.seconds
         return [round(value, 4) for value in seconds]
 
-    def peak_parallel_encodes(self) -> int:
-        """The most chunk encodes that were running at the same moment."""
-        edges = sorted(
-            (moment, step) for r in self.runs if r.stage == "encode" for moment, step in ((r.start, 1), (r.end, -1))
-        )
-        peak = running = 0
-        for _, step in edges:
-            running += step
-            peak = max(peak, running)
-        return peak
-
     def stage_latency_s(self) -> dict[str, float | None]:
         """Per stage, from its first step start to its last step end (for encode: across all chunks)."""
         latency: dict[str, float | None] = {}
@@ -128,8 +125,8 @@ class StepRecorder:
 
 
 @contextlib.contextmanager
-def recording() -> Iterator[StepRecorder]:
-    recorder = StepRecorder()
+def recording(take_wait_s: Callable[[], float] = lambda: 0.0) -> Iterator[StepRecorder]:
+    recorder = StepRecorder(take_wait_s)
     with contextlib.ExitStack() as patches:
         for stage, (module, attribute) in STEP_FACTORIES.items():
             factory = getattr(module, attribute)

@@ -17,7 +17,7 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
 from botocore.exceptions import ClientError
 
-from local_aws import local_session
+from local_aws import local_session, sibling_session
 from media import PipelineSettings, layout
 
 from .. import config, encoder, orchestrator, storage
@@ -59,9 +59,9 @@ def run_local(
     with contextlib.ExitStack() as stack:
         session = local_session(stack, session, endpoint_url)
         bucket = config.DurableRefConfig.from_environment().bucket
+        _ensure_bucket(session, endpoint_url, bucket)
         storage.use_session(session, endpoint_url)
         try:
-            _ensure_bucket(bucket, session.region_name)
             input_key = storage.upload(video, bucket, layout.input_key(job_id, _key_safe(video.name)))
         finally:
             storage.use_session(None)
@@ -88,9 +88,8 @@ def run_job(
         store = InMemoryExecutionStore()
         with contextlib.ExitStack() as stack:
             stack.enter_context((faults or ChunkFaults()).installed())
-            recorder = stack.enter_context(instrument.recording())
-            # Outermost, so that waiting for a core is not counted as encoding.
-            stack.enter_context(capacity.encode_lanes())
+            lanes = stack.enter_context(capacity.encode_lanes())
+            recorder = stack.enter_context(instrument.recording(lanes.take_wait_s))
             runner = stack.enter_context(DurableFunctionTestRunner(orchestrator.handler, store=store, skip_time=True))
             runner.register_durable_function(job_config.encoder_function, encoder.handler)
             started = time.perf_counter()
@@ -99,7 +98,7 @@ def run_job(
             )
             result = _wait(runner, store, arn, progress)
             duration_s = time.perf_counter() - started
-        return _report(result, store, arn, recorder, job_id, duration_s, output, job_config.bucket)
+        return _report(result, store, arn, recorder, lanes.peak, job_id, duration_s, output, job_config.bucket)
     finally:
         config.use(None)
         storage.use_session(None)
@@ -140,6 +139,7 @@ def _report(
     store,
     arn: str,
     recorder: instrument.StepRecorder,
+    peak_parallel_encodes: int,
     job_id: str,
     duration_s: float,
     output: Path | None,
@@ -169,7 +169,7 @@ def _report(
         "stage_latency_s": recorder.stage_latency_s(),
         "chunk_latency_s": recorder.chunk_latency_s(len(chunks)),
         "chunk_attempts": recorder.chunk_attempts(len(chunks)),
-        "peak_parallel_encodes": recorder.peak_parallel_encodes(),
+        "peak_parallel_encodes": peak_parallel_encodes,
         "step_executions": recorder.executions(),
         **facts.execution_facts(store, arn),
     }
@@ -181,8 +181,10 @@ def _failure_kind(result: DurableFunctionTestResult, execution) -> str:
     return facts.error_kind(execution) or "stage_failed"
 
 
-def _ensure_bucket(bucket: str, region: str | None) -> None:
-    client = storage.s3()
+def _ensure_bucket(session: boto3.session.Session, endpoint_url: str | None, bucket: str) -> None:
+    """Set-up, not the job's: through a sibling Session, so that counters on ``session`` do not see it."""
+    client = sibling_session(session).client("s3", endpoint_url=endpoint_url, config=storage.CLIENT_CONFIG)
+    region = session.region_name
     try:
         client.head_bucket(Bucket=bucket)
     except ClientError:
@@ -199,6 +201,6 @@ def _key_safe(name: str) -> str:
 def _download(bucket: str, key: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    storage.s3().download_file(bucket, key, str(partial))
+    storage.download(bucket, key, partial)
     os.replace(partial, target)
     return target

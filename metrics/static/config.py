@@ -26,8 +26,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "conftest.py",
 )
 
-# Sub-modules of the media package that hold no media processing: key layout, settings, error types.
-MEDIA_NON_WORK_MODULES: tuple[str, ...] = ("layout", "config", "errors", "synthetic")
+# Sub-modules of the media package that hold no media processing: key layout, settings, error types, the
+# thread fan-out for I/O.
+MEDIA_NON_WORK_MODULES: tuple[str, ...] = ("layout", "config", "errors", "synthetic", "concurrency")
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,32 @@ def test_stage_out_of_attempts_fails_the_job(small_video: Path, session) -> None
     assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
     assert "SlowDown" in result["error"]
     assert result["step_executions"] == {"validate": 2}
+
+
+def test_encode_lanes_gate_only_the_encode_and_report_each_threads_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from durable_ref.local.capacity import encode_lanes
+
+    def slow_encode(*_: object) -> int:
+        time.sleep(0.2)
+        return 60
+
+    monkeypatch.setattr(media, "encode_chunk", slow_encode)
+    waits: dict[int, float] = {}
+    with encode_lanes(1) as lanes:
+        def encoder(index: int) -> None:
+            lanes.take_wait_s()
+            assert media.encode_chunk() == 60
+            waits[index] = lanes.take_wait_s()
+
+        threads = [threading.Thread(target=encoder, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert lanes.peak == 1
+    first, second = sorted(waits.values())
+    assert first < 0.1 and second >= 0.15  # the second waited for the one core, and only it
+    assert media.encode_chunk is slow_encode  # the gate is gone after the block

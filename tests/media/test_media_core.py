@@ -110,3 +110,18 @@ def test_ffmpeg_binary_override(monkeypatch: pytest.MonkeyPatch) -> None:
     assert media.ffmpeg_binary() == "/nonexistent/ffmpeg"
     monkeypatch.delenv("FFMPEG_BINARY")
     assert Path(media.ffmpeg_binary()).exists()
+
+
+@pytest.mark.parametrize("container", ["mp4", "matroska", "mpegts", "flv"])
+def test_count_frames_agrees_with_a_full_probe_in_every_container(
+    container: str, small_video: Path, tmp_path: Path
+) -> None:
+    # count_frames opens files without probing codec parameters; the count must not depend on that.
+    import ffmpeg
+
+    from media.ffmpeg_run import run_stream
+
+    remuxed = tmp_path / f"video.{container}"
+    run_stream(ffmpeg.input(str(small_video)).output(str(remuxed), map="0:v:0", c="copy", f=container),
+               what="remuxing")
+    assert media.count_frames(remuxed) == media.probe(small_video).frames == 120

@@ -1,5 +1,6 @@
-"""Independent S3 and Lambda requests of one handler run on a few threads (boto3 clients are thread-safe):
-a job of hundreds of chunks would otherwise spend minutes on sequential round trips. Each thread runs in
+"""Independent S3 and Lambda requests of one stage run on a few threads (boto3 clients are thread-safe):
+a job of hundreds of chunks would otherwise spend minutes on sequential round trips. Both pipelines move
+their media through it, so that neither pays for transfers the other parallelises. Each thread runs in
 a copy of the caller's context, so context variables (logging and tracing context) follow the work."""
 from __future__ import annotations
 
