@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 
 import boto3
 import botocore.loaders
@@ -19,14 +20,18 @@ def _model_loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
 
 
+_SESSIONS_LOCK = threading.Lock()
+
+
 def _session(**options: str | None) -> boto3.session.Session:
     core = botocore.session.get_session()
     core.register_component("data_loader", _model_loader())
-    session = boto3.session.Session(botocore_session=core, **options)
-    # boto3 appends its own data path to the loader of every Session it builds: keep it once.
-    paths = _model_loader().search_paths
-    if len(paths) > 1 and paths[-1] in paths[:-1]:
-        paths.pop()
+    with _SESSIONS_LOCK:
+        session = boto3.session.Session(botocore_session=core, **options)
+        # boto3 appends its own data path to the loader of every Session it builds: keep it once.
+        paths = _model_loader().search_paths
+        if len(paths) > 1 and paths[-1] in paths[:-1]:
+            paths.pop()
     return session
 
 
