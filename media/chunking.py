@@ -15,7 +15,6 @@ from pathlib import Path
 
 import ffmpeg
 
-from .config import ffmpeg_binary
 from .errors import EncodeError
 from .ffmpeg_run import run_stream
 from .probe import VideoInfo, count_frames

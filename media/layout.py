@@ -10,6 +10,7 @@ Job ids and keys are checked before they become part of any key, so that no id c
 from __future__ import annotations
 
 import re
+import uuid
 
 from .errors import MediaError
 
@@ -21,6 +22,11 @@ class InvalidJobRequestError(MediaError):
     """A job id or S3 key that is malformed or tries to leave its prefix."""
 
     kind = "invalid_request"
+
+
+def new_job_id() -> str:
+    """A fresh job id for a submission that brings none."""
+    return f"job-{uuid.uuid4().hex[:12]}"
 
 
 def check_job_id(job_id: object) -> str:

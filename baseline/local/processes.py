@@ -15,19 +15,20 @@ after, and may end the process there. The worker reports to the parent over its 
 from __future__ import annotations
 
 import collections
-import contextlib
 import faulthandler
-import multiprocessing
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable
 
 import boto3
 
-from media import EncodeError, PipelineSettings, count_frames, layout
+from local_aws.workers import (
+    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, outcome_of, warm_session,
+)
+from media import EncodeError, PipelineSettings, layout
 
 from baseline import runtime
 from baseline.config import DEFAULT_BUCKET, DEFAULT_TABLE, STAGES, BaselineConfig
@@ -35,18 +36,7 @@ from baseline.config import DEFAULT_BUCKET, DEFAULT_TABLE, STAGES, BaselineConfi
 from .context import LocalLambdaContext
 from .invoker import Delivery, LocalInvoker, current_delivery, deployed_handlers
 from .resources import ensure_bucket, ensure_table, job_items
-from .run import _input_name, _outcome, timings
-
-FORK = multiprocessing.get_context("fork")
-# Forks happen one at a time, each after the previous worker's end of its pipe is closed here, so no
-# worker inherits another's pipe end (which would hide that worker's death until both had ended).
-_FORK_LOCK = threading.Lock()
-# Clients are made under the same lock: a fork while another thread is inside OpenSSL (a client's TLS
-# context) can leave the child with a lock no thread of it will ever release.
-_TEMPLATE_LOCK = _FORK_LOCK
-_TEMPLATES: dict[str, boto3.session.Session] = {}
-#: The exit status of a worker killed at a site (what SIGKILL after a timeout or out-of-memory shows).
-CRASH_EXIT_CODE = 137
+from .run import _input_name, job_result
 
 
 @dataclass(frozen=True)
@@ -65,25 +55,6 @@ class Site:
     @property
     def scope(self) -> str:
         return self.function
-
-
-#: Runs inside the worker at every site; it may end the process (``os._exit``) to crash it there.
-SiteHook = Callable[[Site], None]
-#: Runs inside the worker on its Session before any client is made (e.g. to register botocore hooks).
-SessionHook = Callable[[boto3.session.Session], None]
-
-
-class WorkerDied(Exception):
-    """The worker process ended without returning a result: Lambda retries the event."""
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    site_hook: SiteHook | None = None
-    session_hooks: Sequence[SessionHook] = ()
-    #: Chunks whose every encode fails (a poison chunk), as the media core would fail it.
-    poison: frozenset[int] = frozenset()
-    timeout_s: float = 900.0
 
 
 @dataclass
@@ -166,9 +137,9 @@ class ProcessPipeline:
         self.invoker = invoker_factory(
             {stage: self._handler_in_worker(stage) for stage in STAGES}, max_workers=2 * cores, copies=copies
         )
-        self._template = _warm_session(endpoint_url)
+        self._template = warm_session(endpoint_url, ("s3", "dynamodb"))
         #: The harness's own clients (set-up, read-back); workers make theirs from their copy of the template.
-        with _TEMPLATE_LOCK:
+        with FORK_LOCK:
             self.inspect = runtime.Runtime.build(self.config, self._template, self.invoker, endpoint_url)
         #: At most one ffmpeg encode per core across all workers, as the in-process harness allows (pass
         #: one ``FORK.BoundedSemaphore`` to pipelines that run side by side).
@@ -206,31 +177,8 @@ class ProcessPipeline:
 
     def result(self, job_id: str, input_key: str, output: Path | None, duration_s: float) -> dict:
         """The CLI's JSON fields for ``job_id`` plus ``workers`` (what the workers reported)."""
-        job = self.inspect.jobs.get(job_id) if _plausible_job_id(job_id) else None
-        status, error, error_kind = _outcome(job, input_key, self.invoker)
-        ours = job if job is not None and job["input_key"] == input_key else {}
-        written, output_frames = None, None
-        if status == "SUCCEEDED":
-            output_frames = ours.get("output_frames")
-            if output is not None:
-                written = Path(output)
-                written.parent.mkdir(parents=True, exist_ok=True)
-                self.inspect.storage.download(ours["output_key"], written)
-                output_frames = count_frames(written)
-        deliveries = self.invoker.deliveries
         return {
-            "status": status,
-            "error": error,
-            "error_kind": error_kind,
-            "job_id": job_id,
-            "chunks": ours.get("chunk_count", 0),
-            "input_frames": (ours.get("info") or {}).get("frames"),
-            "output_frames": output_frames,
-            "duration_s": round(duration_s, 3),
-            "output": str(written) if written else None,
-            "output_key": ours.get("output_key") if status == "SUCCEEDED" else None,
-            **timings(deliveries),
-            "invocations": dict(collections.Counter(d.stage for d in deliveries)),
+            **job_result(self.inspect, self.invoker, job_id, input_key, output, duration_s),
             "storage_calls": dict(self.stats.operations),
             "dead_letters": len(self.invoker.dead_letters),
             "workers": self.stats.as_dict(),
@@ -249,7 +197,7 @@ class ProcessPipeline:
     def _run_in_worker(self, stage: str, event: dict, request_id: str, attempt: int, delivery: Delivery | None) -> dict:
         chunk = event.get("index") if stage == "encode" else None
         record = InvocationRecord(stage, request_id, attempt, chunk, started=time.perf_counter())
-        with _FORK_LOCK:
+        with FORK_LOCK:
             receive, send = FORK.Pipe(duplex=False)
             worker = FORK.Process(
                 target=_worker_main,
@@ -269,7 +217,7 @@ class ProcessPipeline:
                 result = self._on_message(message, record, delivery) or result
         worker.join()
         record.ended, record.exit_code = time.perf_counter(), worker.exitcode
-        record.outcome = _outcome_of(result, record.error, worker.exitcode)
+        record.outcome = outcome_of(result, record.error, worker.exitcode)
         with self.stats._lock:
             self.stats.invocations.append(record)
         if result is None:
@@ -307,37 +255,6 @@ class ProcessPipeline:
         return _WorkerSetup(self.config, self.endpoint_url, self._template, self.options, self._cpu)
 
 
-def _plausible_job_id(job_id: str) -> bool:
-    try:
-        layout.check_job_id(job_id)
-    except layout.InvalidJobRequestError:
-        return False
-    return True
-
-
-def _warm_session(endpoint_url: str) -> boto3.session.Session:
-    """A Session with the S3 and DynamoDB models loaded, one per endpoint, so that each forked worker (which
-    gets its own copy) and each pipeline makes its clients in milliseconds. No hook is ever registered on
-    it in this process."""
-    from local_aws import make_session
-
-    with _TEMPLATE_LOCK:
-        session = _TEMPLATES.get(endpoint_url)
-        if session is None:
-            session = _TEMPLATES[endpoint_url] = make_session()
-            for service in ("s3", "dynamodb"):
-                session.client(service, endpoint_url=endpoint_url, config=runtime.CLIENT_CONFIG)
-        return session
-
-
-def _outcome_of(result: dict | None, error: str | None, exit_code: int | None) -> str:
-    if result is not None:
-        return "returned"
-    if error is not None:
-        return "raised"
-    return "crashed" if exit_code == CRASH_EXIT_CODE else "died"
-
-
 # -- the worker's side ---------------------------------------------------------------------------------
 
 
@@ -350,22 +267,10 @@ class _WorkerSetup:
     cpu: Any
 
 
-class _Channel:
-    """The worker's end of its pipe; handler threads share it."""
-
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-        self._lock = threading.Lock()
-
-    def send(self, *message: object) -> None:
-        with self._lock:
-            self._connection.send(message)
-
-
 class _Sites:
     """Numbers the worker's storage operations and invokes and runs the site hook around each."""
 
-    def __init__(self, stage: str, request_id: str, attempt: int, chunk: int | None, channel: _Channel,
+    def __init__(self, stage: str, request_id: str, attempt: int, chunk: int | None, channel: Channel,
                  hook: SiteHook | None) -> None:
         self._identity = (stage, request_id, attempt)
         self._chunk = chunk
@@ -411,7 +316,7 @@ class _Sites:
 class _PipeInvoker:
     """Lambda's asynchronous invoke from inside a worker: the event goes to the parent's invoker."""
 
-    def __init__(self, channel: _Channel, sites: _Sites) -> None:
+    def __init__(self, channel: Channel, sites: _Sites) -> None:
         self._channel = channel
         self._sites = sites
 
@@ -424,7 +329,7 @@ class _PipeInvoker:
 def _worker_main(stage: str, event: dict, request_id: str, attempt: int, connection: Any, setup: _WorkerSetup) -> None:
     # Lambda ends an invocation at its timeout; the stacks say where a worker was stuck.
     faulthandler.dump_traceback_later(setup.options.timeout_s, exit=True)
-    channel = _Channel(connection)
+    channel = Channel(connection)
     chunk = event.get("index") if stage == "encode" else None
     sites = _Sites(stage, request_id, attempt, chunk, channel, setup.options.site_hook)
     session = setup.session  # this process's copy of the warmed template
@@ -443,7 +348,7 @@ def _worker_main(stage: str, event: dict, request_id: str, attempt: int, connect
     os._exit(0)
 
 
-def _install_media_seams(channel: _Channel, cpu: Any, poison: frozenset[int]) -> None:
+def _install_media_seams(channel: Channel, cpu: Any, poison: frozenset[int]) -> None:
     """Count each stage's media work, gate encodes to the machine's cores and fail poison chunks; only
     in this worker process (the patched module attributes are its own copies)."""
     import baseline.assemble
@@ -466,7 +371,7 @@ def _install_media_seams(channel: _Channel, cpu: Any, poison: frozenset[int]) ->
         if index in poison:
             raise EncodeError(f"injected encode failure of chunk {index}")
         queued = time.perf_counter()
-        with _held(cpu):
+        with cpu:
             channel.send("waited", time.perf_counter() - queued)
             return real_encode(source, target, settings)
 
@@ -474,12 +379,3 @@ def _install_media_seams(channel: _Channel, cpu: Any, poison: frozenset[int]) ->
     baseline.chunk._split = counted("chunk", baseline.chunk._split)
     baseline.assemble.assemble_video = counted("assemble", baseline.assemble.assemble_video)
     baseline.encode.encode_chunk = encode_chunk
-
-
-@contextlib.contextmanager
-def _held(semaphore: Any) -> Iterator[None]:
-    semaphore.acquire()
-    try:
-        yield
-    finally:
-        semaphore.release()

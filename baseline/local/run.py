@@ -7,7 +7,6 @@ import os
 import re
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -26,10 +25,6 @@ from .operations import OperationRecorder
 from .resources import ensure_bucket, ensure_table, job_items
 
 _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
-
-
-def new_job_id() -> str:
-    return f"job-{uuid.uuid4().hex[:12]}"
 
 
 class LocalPipeline:
@@ -104,35 +99,53 @@ class LocalPipeline:
 
     def result(self, job_id: str, input_key: str, output: Path | None, duration_s: float) -> dict:
         """The CLI's JSON fields for ``job_id``, read from its job item once every event has run."""
-        job = self.inspect.jobs.get(job_id)
-        status, error, error_kind = _outcome(job, input_key, self.invoker)
-        ours = job if job is not None and job["input_key"] == input_key else {}
-        written, output_frames = self._fetch_output(ours, output) if status == SUCCEEDED else (None, None)
         deliveries = self.invoker.deliveries
         return {
-            "status": status,
-            "error": error,
-            "error_kind": error_kind,
-            "job_id": job_id,
-            "chunks": ours.get("chunk_count", 0),
-            "input_frames": (ours.get("info") or {}).get("frames"),
-            "output_frames": output_frames,
-            "duration_s": round(duration_s, 3),
-            "output": str(written) if written else None,
-            "output_key": ours.get("output_key") if status == SUCCEEDED else None,
-            **timings(deliveries),
-            "invocations": dict(collections.Counter(d.stage for d in deliveries)),
+            **job_result(self.inspect, self.invoker, job_id, input_key, output, duration_s),
             "storage_calls": dict(collections.Counter(op for d in deliveries for op in d.operations)),
         }
 
-    def _fetch_output(self, job: dict, output: Path | None) -> tuple[Path | None, int]:
-        """Download the output to ``output`` (if given) and count its frames there."""
-        if output is None:
-            return None, job["output_frames"]
-        output = Path(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        self.inspect.storage.download(job["output_key"], output)
-        return output, count_frames(output)
+
+def job_result(
+    inspect: runtime.Runtime, invoker: LocalInvoker, job_id: str, input_key: str, output: Path | None,
+    duration_s: float,
+) -> dict:
+    """The CLI's JSON fields a local run shares, read through ``inspect`` (uncounted clients) once every
+    event of ``invoker`` has run; the output is downloaded to ``output`` and its frames counted there."""
+    job = inspect.jobs.get(job_id) if _plausible_job_id(job_id) else None
+    status, error, error_kind = _outcome(job, input_key, invoker)
+    ours = job if job is not None and job["input_key"] == input_key else {}
+    written, output_frames = None, None
+    if status == SUCCEEDED:
+        output_frames = ours["output_frames"]
+        if output is not None:
+            written = Path(output)
+            written.parent.mkdir(parents=True, exist_ok=True)
+            inspect.storage.download(ours["output_key"], written)
+            output_frames = count_frames(written)
+    deliveries = invoker.deliveries
+    return {
+        "status": status,
+        "error": error,
+        "error_kind": error_kind,
+        "job_id": job_id,
+        "chunks": ours.get("chunk_count", 0),
+        "input_frames": (ours.get("info") or {}).get("frames"),
+        "output_frames": output_frames,
+        "duration_s": round(duration_s, 3),
+        "output": str(written) if written else None,
+        "output_key": ours.get("output_key") if status == SUCCEEDED else None,
+        **timings(deliveries),
+        "invocations": dict(collections.Counter(d.stage for d in deliveries)),
+    }
+
+
+def _plausible_job_id(job_id: str) -> bool:
+    try:
+        layout.check_job_id(job_id)
+    except layout.InvalidJobRequestError:
+        return False
+    return True
 
 
 def _input_name(video: Path) -> str:
@@ -209,7 +222,7 @@ def run_local(
     video = Path(video)
     if not video.is_file():
         raise FileNotFoundError(f"no such video file: {video}")
-    job_id = layout.check_job_id(job_id or new_job_id())
+    job_id = layout.check_job_id(job_id or layout.new_job_id())
     with contextlib.ExitStack() as stack:
         from local_aws import local_session
 

@@ -67,6 +67,28 @@ class StepRun:
         return self.end - self.start - self.waited_s
 
 
+def run_timed(
+    stage: str,
+    step_context: StepContext,
+    args: tuple,
+    run: Callable[[], Any],
+    take_wait_s: Callable[[], float],
+    report: Callable[[StepRun], None],
+) -> Any:
+    """``run()`` one execution of a ``stage`` step and ``report`` it as a ``StepRun``, whether it returned
+    or raised; ``take_wait_s`` gives this thread's wait for a core since its last call."""
+    take_wait_s()
+    start, ok = time.perf_counter(), False
+    try:
+        result = run()
+        ok = True
+        return result
+    finally:
+        end, waited = time.perf_counter(), take_wait_s()
+        chunk = chunk_index(args) if stage == "encode" else None
+        report(StepRun(stage, chunk, step_context.attempt, start, end, ok, waited))
+
+
 class StepRecorder:
     """Every real execution of a stage's step, with its wall time (replayed steps do not run).
 
@@ -80,19 +102,13 @@ class StepRecorder:
 
     def hook(self, stage: str) -> Hook:
         def record(step_context: StepContext, args: tuple, run: Callable[[], Any]) -> Any:
-            self.take_wait_s()
-            start, ok = time.perf_counter(), False
-            try:
-                result = run()
-                ok = True
-                return result
-            finally:
-                end, waited = time.perf_counter(), self.take_wait_s()
-                chunk = chunk_index(args) if stage == "encode" else None
-                with self._lock:
-                    self.runs.append(StepRun(stage, chunk, step_context.attempt, start, end, ok, waited))
+            return run_timed(stage, step_context, args, run, self.take_wait_s, self.add)
 
         return record
+
+    def add(self, step_run: StepRun) -> None:
+        with self._lock:
+            self.runs.append(step_run)
 
     def executions(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)

@@ -24,13 +24,12 @@ import contextlib
 import faulthandler
 import itertools
 import json
-import multiprocessing
 import os
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable
 
 import boto3
 from aws_durable_execution_sdk_python import StepContext
@@ -38,28 +37,19 @@ from aws_durable_execution_sdk_python.execution import (
     DurableExecutionInvocationInput,
     DurableExecutionInvocationInputWithClient,
 )
-from aws_durable_execution_sdk_python_testing.execution import ExecutionStatus
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
 
 import media
-from media import EncodeError, PipelineSettings, count_frames, layout
+from local_aws.workers import (
+    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, outcome_of, warm_session,
+)
+from media import EncodeError, PipelineSettings, layout
 
 from .. import config, encoder, orchestrator, storage
-from . import facts
-from .instrument import STEP_FACTORIES, StepRecorder, StepRun, around, chunk_index
-from .runner import EXECUTION_TIMEOUT_S, _key_safe
+from .instrument import STEP_FACTORIES, StepRecorder, around, chunk_index, run_timed
+from .runner import EXECUTION_TIMEOUT_S, _key_safe, job_report
 
-FORK = multiprocessing.get_context("fork")
-# Forks happen one at a time, each after the previous worker's end of its pipe is closed here, so no
-# worker inherits another's pipe end (which would hide that worker's death until both had ended).
-_FORK_LOCK = threading.Lock()
-# Clients are made under the same lock: a fork while another thread is inside OpenSSL (a client's TLS
-# context) can leave the child with a lock no thread of it will ever release.
-_TEMPLATE_LOCK = _FORK_LOCK
-_TEMPLATES: dict[str, boto3.session.Session] = {}
-#: The exit status of a worker killed at a site (what SIGKILL after a timeout or out-of-memory shows).
-CRASH_EXIT_CODE = 137
 FUNCTIONS = ("orchestrator", "encoder")
 
 
@@ -80,24 +70,6 @@ class Site:
     #: For a checkpoint call: the updates it carries, as "NAME:ACTION" ("chunk:SUCCEED").
     details: tuple[str, ...] = ()
     chunk: int | None = None
-
-
-SiteHook = Callable[[Site], None]
-SessionHook = Callable[[boto3.session.Session], None]
-
-
-class WorkerDied(Exception):
-    """The worker process ended without returning: the service counts a failed invocation and re-invokes."""
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    site_hook: SiteHook | None = None
-    session_hooks: Sequence[SessionHook] = ()
-    #: Chunks whose every encode fails (a poison chunk), as the media core would fail it.
-    poison: frozenset[int] = frozenset()
-    #: The function's timeout: a worker still running then is ended (its stacks dumped on stderr).
-    timeout_s: float = 900.0
 
 
 @dataclass
@@ -174,8 +146,8 @@ class ProcessRunner:
         self.config = replace(config.DurableRefConfig.from_environment(), settings=settings)
         self.stats = WorkerStats()
         self.store = InMemoryExecutionStore()
-        self._template = _warm_session(endpoint_url)
-        with _TEMPLATE_LOCK:
+        self._template = warm_session(endpoint_url, ("s3",))
+        with FORK_LOCK:
             self.s3 = self._template.client("s3", endpoint_url=endpoint_url)
         #: At most one ffmpeg encode per core across all workers (pass one ``FORK.BoundedSemaphore`` to
         #: runners that run side by side).
@@ -228,40 +200,9 @@ class ProcessRunner:
 
     def result(self, arn: str, job_id: str, output: Path | None, duration_s: float) -> dict:
         """The CLI's JSON fields (as ``run_local`` returns them) plus ``workers``."""
-        execution = self.store.load(arn)
-        succeeded = execution.close_status is ExecutionStatus.SUCCEEDED
-        outcome = json.loads(execution.result.result) if succeeded and execution.result.result else {}
-        video = facts.step_result(execution, "validate") or {}
-        chunks = facts.step_result(execution, "chunk") or []
-        output_key = outcome.get("output_key")
-        written, output_frames = None, outcome.get("output_frames")
-        if succeeded and output is not None:
-            written = Path(output)
-            written.parent.mkdir(parents=True, exist_ok=True)
-            self.s3.download_file(self.config.bucket, output_key, str(written))
-            output_frames = count_frames(written)
-        error = None
-        if not succeeded:
-            error = execution.result.error.message if execution.result and execution.result.error else str(execution.close_status)
-        steps = self.stats.steps
-        return {
-            "status": "SUCCEEDED" if succeeded else "FAILED",
-            "error": error,
-            "error_kind": None if succeeded else (facts.error_kind(execution) or "stage_failed"),
-            "job_id": job_id,
-            "chunks": len(chunks) or None,
-            "input_frames": video.get("frames"),
-            "output_frames": output_frames,
-            "duration_s": round(duration_s, 4),
-            "output": str(written) if written else None,
-            "output_key": output_key,
-            "stage_latency_s": steps.stage_latency_s(),
-            "chunk_latency_s": steps.chunk_latency_s(len(chunks)),
-            "chunk_attempts": steps.chunk_attempts(len(chunks)),
-            "step_executions": steps.executions(),
-            **facts.execution_facts(self.store, arn),
-            "workers": self.stats.as_dict(),
-        }
+        report = job_report(self.store, arn, self.stats.steps, job_id, duration_s, output,
+                            lambda key, path: self.s3.download_file(self.config.bucket, key, str(path)))
+        return {**report, "workers": self.stats.as_dict()}
 
     # -- the parent's side of a worker --------------------------------------------------------------
 
@@ -278,7 +219,7 @@ class ProcessRunner:
             attempt = self._attempts[event.durable_execution_arn]
         record = InvocationRecord(function, f"{function}-{next(self._ids)}", attempt, time.perf_counter())
         setup = _WorkerSetup(self.config, self.endpoint_url, self._template, self.options, self._cpu)
-        with _FORK_LOCK:
+        with FORK_LOCK:
             parent_end, worker_end = FORK.Pipe()
             worker = FORK.Process(
                 target=_worker_main, args=(function, record.request_id, attempt, plain, context, worker_end, setup),
@@ -298,7 +239,7 @@ class ProcessRunner:
                     break
         worker.join()
         record.ended, record.exit_code = time.perf_counter(), worker.exitcode
-        record.outcome = _outcome_of(answer, record.error, worker.exitcode)
+        record.outcome = outcome_of(answer, record.error, worker.exitcode)
         with self.stats._lock:
             self.stats.invocations.append(record)
         if answer is None:
@@ -349,19 +290,6 @@ class _InWorker:
         return self.harness.run_in_worker(self.function, event, context)
 
 
-def _warm_session(endpoint_url: str) -> boto3.session.Session:
-    """A Session with the S3 model loaded, one per endpoint, so that each forked worker (which gets its own
-    copy) makes its client in milliseconds. No hook is ever registered on it in this process."""
-    from local_aws import make_session
-
-    with _TEMPLATE_LOCK:
-        session = _TEMPLATES.get(endpoint_url)
-        if session is None:
-            session = _TEMPLATES[endpoint_url] = make_session()
-            session.client("s3", endpoint_url=endpoint_url)
-        return session
-
-
 def _ensure_bucket(s3: Any, bucket: str) -> None:
     from botocore.exceptions import ClientError
 
@@ -382,14 +310,6 @@ def _portable(error: Exception) -> Exception:
     return error
 
 
-def _outcome_of(result: dict | None, error: str | None, exit_code: int | None) -> str:
-    if result is not None:
-        return "returned"
-    if error is not None:
-        return "raised"
-    return "crashed" if exit_code == CRASH_EXIT_CODE else "died"
-
-
 # -- the worker's side ---------------------------------------------------------------------------------
 
 
@@ -400,26 +320,6 @@ class _WorkerSetup:
     session: boto3.session.Session
     options: WorkerOptions
     cpu: Any
-
-
-class _Channel:
-    """The worker's end of its pipe: one-way reports and request/answer calls, from any thread."""
-
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-        self._lock = threading.Lock()
-
-    def send(self, *message: object) -> None:
-        with self._lock:
-            self._connection.send(message)
-
-    def call(self, method: str, *args: object) -> Any:
-        with self._lock:
-            self._connection.send(("rpc", method, args))
-            status, value = self._connection.recv()
-        if status == "error":
-            raise value
-        return value
 
 
 class _Scope:
@@ -445,7 +345,7 @@ class _Scope:
 
 
 class _Sites:
-    def __init__(self, function: str, request_id: str, attempt: int, channel: _Channel, scope: _Scope,
+    def __init__(self, function: str, request_id: str, attempt: int, channel: Channel, scope: _Scope,
                  hook: SiteHook | None) -> None:
         self._identity = (function, request_id, attempt)
         self._channel = channel
@@ -494,7 +394,7 @@ class _Sites:
 class _ServiceProxy:
     """Stands in for the runner's service client inside a worker: every call goes to the parent's."""
 
-    def __init__(self, channel: _Channel, sites: _Sites) -> None:
+    def __init__(self, channel: Channel, sites: _Sites) -> None:
         self._channel = channel
         self._sites = sites
 
@@ -518,7 +418,7 @@ def _worker_main(function: str, request_id: str, attempt: int, plain: DurableExe
                  connection: Any, setup: _WorkerSetup) -> None:
     # Lambda ends an invocation at its timeout; the stacks say where a worker was stuck.
     faulthandler.dump_traceback_later(setup.options.timeout_s, exit=True)
-    channel = _Channel(connection)
+    channel = Channel(connection)
     scope = _Scope()
     sites = _Sites(function, request_id, attempt, channel, scope, setup.options.site_hook)
     session = setup.session  # this process's copy of the warmed template
@@ -541,7 +441,7 @@ def _worker_main(function: str, request_id: str, attempt: int, plain: DurableExe
     os._exit(0)
 
 
-def _install_step_seams(channel: _Channel, scope: _Scope, cpu: Any, poison: frozenset[int]) -> None:
+def _install_step_seams(channel: Channel, scope: _Scope, cpu: Any, poison: frozenset[int]) -> None:
     """In this worker only: track the running step, count and time each step's real executions, gate
     ffmpeg encodes to the machine's cores and fail poison chunks."""
 
@@ -550,13 +450,10 @@ def _install_step_seams(channel: _Channel, scope: _Scope, cpu: Any, poison: froz
             chunk = chunk_index(args) if stage == "encode" else None
             scope.enter(stage, chunk)
             channel.send("work", stage, chunk)
-            start, ok = time.perf_counter(), False
             try:
-                value = run()
-                ok = True
-                return value
+                # The wait for a core is not taken out here (it is in the in-process harness).
+                return run_timed(stage, step_context, args, run, lambda: 0.0, lambda r: channel.send("step", r))
             finally:
-                channel.send("step", StepRun(stage, chunk, step_context.attempt, start, time.perf_counter(), ok))
                 scope.enter("handler", None)
 
         return run_step
@@ -569,16 +466,7 @@ def _install_step_seams(channel: _Channel, scope: _Scope, cpu: Any, poison: froz
     def encode_chunk(source, target, settings):  # type: ignore[no-untyped-def]
         if scope.chunk in poison:
             raise EncodeError(f"injected encode failure of chunk {scope.chunk}")
-        with _held(cpu):
+        with cpu:
             return real_encode(source, target, settings)
 
     media.encode_chunk = encode_chunk
-
-
-@contextlib.contextmanager
-def _held(semaphore: Any) -> Iterator[None]:
-    semaphore.acquire()
-    try:
-        yield
-    finally:
-        semaphore.release()

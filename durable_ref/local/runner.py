@@ -6,7 +6,6 @@ import json
 import os
 import re
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +17,7 @@ from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecu
 from botocore.exceptions import ClientError
 
 from local_aws import local_session, sibling_session
-from media import PipelineSettings, layout
+from media import PipelineSettings, count_frames, layout
 
 from .. import config, encoder, orchestrator, storage
 from . import capacity, facts, instrument
@@ -29,10 +28,6 @@ EXECUTION_TIMEOUT_S = 3600
 _POLL_S = 0.1
 
 Progress = Callable[[str], None]
-
-
-def new_job_id() -> str:
-    return f"job-{uuid.uuid4().hex[:12]}"
 
 
 def run_local(
@@ -55,7 +50,7 @@ def run_local(
     video = Path(video)
     if not video.is_file():
         raise FileNotFoundError(f"no such video file: {video}")
-    job_id = layout.check_job_id(job_id or new_job_id())
+    job_id = layout.check_job_id(job_id or layout.new_job_id())
     with contextlib.ExitStack() as stack:
         session = local_session(stack, session, endpoint_url)
         bucket = config.DurableRefConfig.from_environment().bucket
@@ -96,9 +91,11 @@ def run_job(
             arn = runner.run_async(
                 input=json.dumps({"job_id": job_id, "input_key": input_key}), execution_timeout=EXECUTION_TIMEOUT_S
             )
-            result = _wait(runner, store, arn, progress)
+            _wait(runner, store, arn, progress)
             duration_s = time.perf_counter() - started
-        return _report(result, store, arn, recorder, lanes.peak, job_id, duration_s, output, job_config.bucket)
+        report = job_report(store, arn, recorder, job_id, duration_s, output,
+                            lambda key, path: storage.download(job_config.bucket, key, path))
+        return {**report, "peak_parallel_encodes": lanes.peak}
     finally:
         config.use(None)
         storage.use_session(None)
@@ -134,49 +131,56 @@ def _progress_line(execution) -> str:
     return ", ".join(parts)
 
 
-def _report(
-    result: DurableFunctionTestResult,
+def job_report(
     store,
     arn: str,
-    recorder: instrument.StepRecorder,
-    peak_parallel_encodes: int,
+    steps: instrument.StepRecorder,
     job_id: str,
     duration_s: float,
     output: Path | None,
-    bucket: str,
+    download: Callable[[str, Path], None],
 ) -> dict[str, Any]:
+    """The CLI's JSON fields of execution ``arn``, read from the runner's ``store`` and the step record;
+    with ``output``, the output is fetched there by ``download(key, path)`` and its frames counted."""
     execution = store.load(arn)
-    succeeded = result.execution_status is ExecutionStatus.SUCCEEDED
-    outcome = json.loads(result.result) if succeeded and result.result else {}
+    succeeded = execution.close_status is ExecutionStatus.SUCCEEDED
+    outcome = json.loads(execution.result.result) if succeeded and execution.result.result else {}
     video = facts.step_result(execution, "validate") or {}
     chunks = facts.step_result(execution, "chunk") or []
     output_key = outcome.get("output_key")
-    local_output = None
+    written, output_frames = None, outcome.get("output_frames")
     if succeeded and output is not None:
-        local_output = _download(bucket, output_key, Path(output))
-    error = None if succeeded else (result.error.message if result.error else str(result.execution_status))
+        written = Path(output)
+        written.parent.mkdir(parents=True, exist_ok=True)
+        partial = written.with_name(written.name + ".part")
+        download(output_key, partial)
+        os.replace(partial, written)
+        output_frames = count_frames(written)
+    error = None
+    if not succeeded:
+        failure = execution.result.error if execution.result else None
+        error = failure.message if failure else str(execution.close_status)
     return {
         "status": "SUCCEEDED" if succeeded else "FAILED",
         "error": error,
-        "error_kind": None if succeeded else _failure_kind(result, execution),
+        "error_kind": None if succeeded else _failure_kind(execution),
         "job_id": job_id,
         "chunks": len(chunks) or None,
         "input_frames": video.get("frames"),
-        "output_frames": outcome.get("output_frames"),
+        "output_frames": output_frames,
         "duration_s": round(duration_s, 4),
-        "output": str(local_output) if local_output else None,
+        "output": str(written) if written else None,
         "output_key": output_key,
-        "stage_latency_s": recorder.stage_latency_s(),
-        "chunk_latency_s": recorder.chunk_latency_s(len(chunks)),
-        "chunk_attempts": recorder.chunk_attempts(len(chunks)),
-        "peak_parallel_encodes": peak_parallel_encodes,
-        "step_executions": recorder.executions(),
+        "stage_latency_s": steps.stage_latency_s(),
+        "chunk_latency_s": steps.chunk_latency_s(len(chunks)),
+        "chunk_attempts": steps.chunk_attempts(len(chunks)),
+        "step_executions": steps.executions(),
         **facts.execution_facts(store, arn),
     }
 
 
-def _failure_kind(result: DurableFunctionTestResult, execution) -> str:
-    if result.execution_status is ExecutionStatus.TIMED_OUT:
+def _failure_kind(execution) -> str:
+    if execution.close_status is ExecutionStatus.TIMED_OUT:
         return "timed_out"
     return facts.error_kind(execution) or "stage_failed"
 
@@ -196,11 +200,3 @@ def _key_safe(name: str) -> str:
     """The file name as an S3 key segment that ``layout.check_input_key`` accepts."""
     safe = re.sub(r"[^A-Za-z0-9._ -]", "_", name).lstrip("._ -")
     return safe or "input"
-
-
-def _download(bucket: str, key: str, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    storage.download(bucket, key, partial)
-    os.replace(partial, target)
-    return target

@@ -6,7 +6,6 @@ every worker (``multiprocessing``'s fork context), so the parent reads what the 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import threading
 from typing import Any
@@ -14,11 +13,10 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
+from local_aws.workers import CRASH_EXIT_CODE, FORK
+
 from .points import CrashPoint
 
-FORK = multiprocessing.get_context("fork")
-#: A killed Lambda runtime's exit status (SIGKILL after a timeout or out-of-memory).
-CRASH_EXIT_CODE = 137
 _SITE_TEXT = 400
 
 
@@ -42,16 +40,20 @@ class CrashOnce:
         return self._site.value.decode() or None if self.fired else None
 
     def __call__(self, site: Any) -> None:
+        if self._first_to_reach(site, f"{site.operation} {site.when} (step {site.step}, attempt {site.attempt})"):
+            os._exit(CRASH_EXIT_CODE)
+
+    def _first_to_reach(self, site: Any, where: str) -> bool:
+        """True for the first worker of the run at ``point`` (the flag is shared by every worker); it
+        records ``where``."""
         if not self.point.matches(site):
-            return
+            return False
         with self._fired.get_lock():
             if self._fired.value:
-                return
+                return False
             self._fired.value = 1
-            self._site.value = f"{site.operation} {site.when} (step {site.step}, attempt {site.attempt})".encode()[
-                : _SITE_TEXT - 1
-            ]
-        os._exit(CRASH_EXIT_CODE)
+            self._site.value = where.encode()[: _SITE_TEXT - 1]
+        return True
 
 
 class HangOnce(CrashOnce):
@@ -59,14 +61,8 @@ class HangOnce(CrashOnce):
     its function's timeout ends it (the harness's watchdog, like Lambda's, kills it without cleanup)."""
 
     def __call__(self, site: Any) -> None:
-        if not self.point.matches(site):
-            return
-        with self._fired.get_lock():
-            if self._fired.value:
-                return
-            self._fired.value = 1
-            self._site.value = f"{site.operation} {site.when} (step {site.step})".encode()[: _SITE_TEXT - 1]
-        threading.Event().wait()
+        if self._first_to_reach(site, f"{site.operation} {site.when} (step {site.step})"):
+            threading.Event().wait()
 
 
 class Throttler:

@@ -3,20 +3,20 @@ lock with the harness threads that watch the workers. State lives there for the 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import threading
 from typing import Iterator
 
-FORK = multiprocessing.get_context("fork")
+from local_aws.workers import FORK, FORK_LOCK
 
 
 @contextlib.contextmanager
 def moto_server_process() -> Iterator[str]:
     """Start ``local_aws.AtomicMotoServer`` in a child process; yield its endpoint URL; stop it."""
-    receive, send = FORK.Pipe(duplex=False)
-    server = FORK.Process(target=_serve, args=(send,), name="moto-server", daemon=True)
-    server.start()
-    send.close()
+    with FORK_LOCK:
+        receive, send = FORK.Pipe(duplex=False)
+        server = FORK.Process(target=_serve, args=(send,), name="moto-server", daemon=True)
+        server.start()
+        send.close()
     try:
         endpoint_url = receive.recv()
     finally:
