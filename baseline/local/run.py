@@ -12,6 +12,7 @@ from typing import Any, Callable, TextIO
 
 import boto3
 
+from local_aws import local_session, sibling_session
 from media import PipelineSettings, count_frames, layout
 
 from baseline import runtime
@@ -53,8 +54,6 @@ class LocalPipeline:
             table=os.environ.get("JOBS_TABLE", DEFAULT_TABLE),
             settings=settings,
         )
-        from local_aws import sibling_session  # not at import: it loads moto
-
         self.runtime = runtime.Runtime.build(self.config, session, self.invoker, endpoint_url)
         #: The harness's view of the same table and bucket, through clients no counter sees.
         self.inspect = runtime.Runtime.build(self.config, sibling_session(session), self.invoker, endpoint_url)
@@ -224,8 +223,6 @@ def run_local(
         raise FileNotFoundError(f"no such video file: {video}")
     job_id = layout.check_job_id(job_id or layout.new_job_id())
     with contextlib.ExitStack() as stack:
-        from local_aws import local_session
-
         session = local_session(stack, session, endpoint_url)
         pipeline = stack.enter_context(
             LocalPipeline(session, settings=settings, endpoint_url=endpoint_url, copies=copies, faults=faults,

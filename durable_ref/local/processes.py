@@ -218,7 +218,7 @@ class ProcessRunner:
             self._attempts[event.durable_execution_arn] += 1
             attempt = self._attempts[event.durable_execution_arn]
         record = InvocationRecord(function, f"{function}-{next(self._ids)}", attempt, time.perf_counter())
-        setup = _WorkerSetup(self.config, self.endpoint_url, self._template, self.options, self._cpu)
+        setup = _WorkerSetup(self.config, self.endpoint_url, self._template, self.options)
         with FORK_LOCK:
             parent_end, worker_end = FORK.Pipe()
             worker = FORK.Process(
@@ -228,16 +228,20 @@ class ProcessRunner:
             worker.start()
             worker_end.close()
         answer: dict | None = None
+        cores = _CoresHeld(self._cpu)
         with parent_end:
             while True:
                 try:
                     message = parent_end.recv()
-                    answer = self._on_message(message, record, service, parent_end) or answer
+                    answer = self._on_message(message, record, service, parent_end, cores) or answer
                 except (EOFError, OSError):
                     # The worker is gone: its end closed (EOF), or reset because it died with an answer
                     # of ours unread, or it died while we answered it (broken pipe).
                     break
         worker.join()
+        # A worker killed mid-encode (a crash from its checkpoint thread, a timeout) gives its core back,
+        # as the machine would; otherwise every later encode would wait for it for ever.
+        cores.release_all()
         record.ended, record.exit_code = time.perf_counter(), worker.exitcode
         record.outcome = outcome_of(answer, record.error, worker.exitcode)
         with self.stats._lock:
@@ -246,9 +250,14 @@ class ProcessRunner:
             raise WorkerDied(record.error or f"the {function} worker process ended with exit code {worker.exitcode}")
         return answer
 
-    def _on_message(self, message: tuple, record: InvocationRecord, service: Any, connection: Any) -> dict | None:
+    def _on_message(
+        self, message: tuple, record: InvocationRecord, service: Any, connection: Any, cores: "_CoresHeld"
+    ) -> dict | None:
         kind = message[0]
-        if kind == "rpc":
+        if kind == "rpc" and message[1] in _CORE_CALLS:
+            cores.acquire() if message[1] == "acquire_core" else cores.release()
+            connection.send(("ok", None))
+        elif kind == "rpc":
             method, args = message[1], message[2]
             try:
                 value = getattr(service, method)(*args)
@@ -277,6 +286,30 @@ class ProcessRunner:
         elif kind == "result":
             return message[1]
         return None
+
+
+_CORE_CALLS = ("acquire_core", "release_core")
+
+
+class _CoresHeld:
+    """The cores (permits of the runner's ``cpu`` semaphore) one worker holds, taken and given back in the
+    parent on the worker's requests, so that a worker that dies holding one cannot keep it."""
+
+    def __init__(self, cpu: Any) -> None:
+        self._cpu = cpu
+        self._held = 0
+
+    def acquire(self) -> None:
+        self._cpu.acquire()
+        self._held += 1
+
+    def release(self) -> None:
+        self._held -= 1
+        self._cpu.release()
+
+    def release_all(self) -> None:
+        while self._held:
+            self.release()
 
 
 class _InWorker:
@@ -319,7 +352,6 @@ class _WorkerSetup:
     endpoint_url: str
     session: boto3.session.Session
     options: WorkerOptions
-    cpu: Any
 
 
 class _Scope:
@@ -427,7 +459,7 @@ def _worker_main(function: str, request_id: str, attempt: int, plain: DurableExe
         hook(session)
     config.use(setup.config)
     storage.use_session(session, setup.endpoint_url)
-    _install_step_seams(channel, scope, setup.cpu, setup.options.poison)
+    _install_step_seams(channel, scope, setup.options.poison)
     event = DurableExecutionInvocationInputWithClient.from_durable_execution_invocation_input(
         plain, _ServiceProxy(channel, sites)
     )
@@ -441,7 +473,7 @@ def _worker_main(function: str, request_id: str, attempt: int, plain: DurableExe
     os._exit(0)
 
 
-def _install_step_seams(channel: Channel, scope: _Scope, cpu: Any, poison: frozenset[int]) -> None:
+def _install_step_seams(channel: Channel, scope: _Scope, poison: frozenset[int]) -> None:
     """In this worker only: track the running step, count and time each step's real executions, gate
     ffmpeg encodes to the machine's cores and fail poison chunks."""
 
@@ -466,7 +498,10 @@ def _install_step_seams(channel: Channel, scope: _Scope, cpu: Any, poison: froze
     def encode_chunk(source, target, settings):  # type: ignore[no-untyped-def]
         if scope.chunk in poison:
             raise EncodeError(f"injected encode failure of chunk {scope.chunk}")
-        with cpu:
+        channel.call("acquire_core")  # the parent holds it for this worker (see ``_CoresHeld``)
+        try:
             return real_encode(source, target, settings)
+        finally:
+            channel.call("release_core")
 
     media.encode_chunk = encode_chunk

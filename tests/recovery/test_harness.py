@@ -103,3 +103,22 @@ def test_a_timed_out_invocation_is_ended_and_retried(baseline_matrix: RecoveryMa
     retry = [r for r in outcome.invocations if r.request_id == stuck[0].request_id and r is not stuck[0]]
     assert [r.outcome for r in retry] == ["returned"] and retry[0].attempt == 2
     assert outcome.result["status"] == "SUCCEEDED" and outcome.workers["encodes"][stuck[0].chunk] == 2
+
+
+def test_cores_a_dead_durable_worker_held_are_given_back() -> None:
+    # The parent takes each core for a worker and gives back whatever the worker still held when it ended,
+    # so a worker killed mid-encode (by a crash in its checkpoint thread, or its timeout) cannot starve
+    # every later encode of the run.
+    from durable_ref.local.processes import _CoresHeld
+    from local_aws.workers import FORK
+
+    cpu = FORK.BoundedSemaphore(2)
+    worker = _CoresHeld(cpu)
+    worker.acquire()
+    worker.acquire()
+    assert not cpu.acquire(block=False)  # both cores are out
+    worker.release_all()  # the worker's pipe closed without its release calls
+    assert cpu.acquire(block=False) and cpu.acquire(block=False)
+    worker.release_all()  # nothing more is given back than was taken
+    cpu.release()
+    cpu.release()
