@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 
 def timed(command: list[str], cwd: Path = REPO) -> tuple[float, float, str]:
@@ -52,8 +51,8 @@ def bench_repo(runs: int) -> dict:
 def bench_package(path: Path, runs: int) -> dict:
     ours_one = [sys.executable, "-m", "metrics.static", str(path), "--no-default-excludes", "--workers", "1"]
     ours_auto = [sys.executable, "-m", "metrics.static", str(path), "--no-default-excludes"]
-    tools = [[str(BIN / "radon"), "raw", "-j", str(path)], [str(BIN / "radon"), "cc", "-j", str(path)],
-             [str(BIN / "lizard"), str(path)]]
+    tools = [[sys.executable, "-m", "radon", "raw", "-j", str(path)],
+             [sys.executable, "-m", "radon", "cc", "-j", str(path)], [sys.executable, "-m", "lizard", str(path)]]
     samples: dict[str, list[tuple[float, float]]] = {"ours_1_process": [], "ours_default": [], "three_tools": []}
     files = {}
     for _ in range(runs):

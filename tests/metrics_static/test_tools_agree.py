@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,11 +18,12 @@ DIRECTORIES = [
     FIXTURES / "pipeline_explicit", FIXTURES / "pipeline_durable", FIXTURES / "cases", FIXTURES / "broken",
     REPO / "baseline", REPO / "durable_ref", REPO / "media",
 ]
-BIN = Path(sys.executable).parent
 
 
 def _run(tool: str, *args: str) -> str:
-    done = subprocess.run([str(BIN / tool), *args], capture_output=True, text=True, timeout=120)
+    # As a module of this interpreter: its console script is not on every install's path (a virtualenv
+    # over the system's packages, a user install).
+    done = subprocess.run([sys.executable, "-m", tool, *args], capture_output=True, text=True, timeout=120)
     assert done.stdout, done.stderr
     return done.stdout
 
