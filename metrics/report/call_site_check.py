@@ -168,10 +168,11 @@ def reconcile(
                 exercised.add(_identity(found[0]))
         row = {**where, "status": status,
                "finding": _finding_ref(state[0]) if state else None,
+               "condition": _finding_ref(condition[0]) if condition else None,
                "via": f"{state[1].file}:{state[1].line}" if state else None}
         _add_row(rows, row, calls)
     not_exercised = [_finding_ref(f) for f in state_findings if _identity(f) not in exercised]
-    ordered = sorted(rows.values(), key=lambda r: (r["file"], r["line"], r["operation"], r["via"] or ""))
+    ordered = sorted(rows.values(), key=lambda r: (r["file"], r["line"], r["operation"], _where(r["finding"])))
     static_sites = [f for f in state_findings if f["kind"] == STATE_IO]
     conditional_sites = [f for f in state_findings if f["kind"] == CONDITIONAL]
     return {
@@ -193,6 +194,10 @@ def reconcile(
             "invocations": sum(r["calls"] for r in invocations.values()),
         },
     }
+
+
+def _where(finding: Mapping[str, Any] | None) -> tuple[str, int]:
+    return (finding["file"], finding["line"]) if finding else ("", 0)
 
 
 def _identity(finding: Mapping[str, Any]) -> tuple:
