@@ -30,7 +30,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from metrics.runtime.call_sites import CallSite, Frame, sites_from_list
+from metrics.runtime.call_sites import CallSite, Frame, merge_sites, sites_from_list
 
 if TYPE_CHECKING:  # sections.py imports this module
     from .sections import ReportState
@@ -111,7 +111,7 @@ def _covering(findings: Sequence[Mapping[str, Any]], kind: str, chain: Sequence[
 
 def _row_key(row: Mapping[str, Any]) -> tuple:
     return tuple(row[k] if not isinstance(row[k], dict) else tuple(sorted(row[k].items()))
-                 for k in sorted(row) if k != "calls")
+                 for k in sorted(row) if k not in ("calls", "calls_by_run"))
 
 
 def _add_row(rows: dict[tuple, dict], row: dict, calls: int) -> None:
@@ -196,6 +196,28 @@ def reconcile(
     }
 
 
+def reconcile_runs(
+    root: Path,
+    findings: Sequence[Mapping[str, Any]],
+    runs: Mapping[str, Mapping[CallSite, int] | Sequence[Mapping[str, Any]]],
+    *,
+    excludes: Sequence[str],
+    entries: Iterable[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """:func:`reconcile` of the calls of several runs together (a finding is exercised if any run exercised
+    it), each row with its calls by run (``calls_by_run``) and ``runs`` naming the runs."""
+    as_sites = {run: sites if isinstance(sites, Mapping) else sites_from_list(sites) for run, sites in runs.items()}
+    check = reconcile(root, findings, merge_sites(*as_sites.values()), excludes=excludes, entries=entries)
+    for run, sites in as_sites.items():
+        alone = reconcile(root, findings, sites, excludes=excludes, entries=entries)
+        for group in ("sites", "harness_calls", "invocations"):
+            calls = {_row_key(row): row["calls"] for row in alone[group]}
+            for row in check[group]:
+                row.setdefault("calls_by_run", {})[run] = calls.get(_row_key(row), 0)
+    check["runs"] = list(as_sites)
+    return check
+
+
 def _where(finding: Mapping[str, Any] | None) -> tuple[str, int]:
     return (finding["file"], finding["line"]) if finding else ("", 0)
 
@@ -222,10 +244,24 @@ METHOD = {
 }
 
 
+def _runs_of(entry: Mapping[str, Any]) -> dict[str, list]:
+    """The recorded call sites of one implementation's entry, by run: the run-time section's measured job
+    ("default") and the recovery matrix's worker processes ("recovery (sample)" or "recovery (full)")."""
+    runs = {}
+    raw = (entry.get("runtime") or {}).get("storage_ops", {}).get("call_sites")
+    if raw is not None:
+        runs["default"] = raw
+    recovery = entry.get("recovery") or {}
+    if recovery.get("call_sites") is not None:
+        runs[f"recovery ({recovery.get('mode', 'sample')})"] = recovery["call_sites"]
+    return runs
+
+
 class CallSiteSection:
-    """implementations.NAME.call_sites: the cross-check of the default run's calls (the run-time section's
-    measured job) with the static findings. Needs both sections; the raw chains are dropped from the
-    run-time figures once reconciled (they hold absolute paths)."""
+    """implementations.NAME.call_sites: the cross-check, with the static findings, of the calls of the
+    run-time section's measured job and of the recovery matrix's workers. Needs the static section and one
+    of the others; the raw chains are dropped from those sections once reconciled (they hold absolute
+    paths)."""
 
     name = "call_sites"
 
@@ -234,17 +270,15 @@ class CallSiteSection:
         built = False
         for name, path in state.options.implementations:
             entry = implementations[name]
-            if "static" not in entry or "runtime" not in entry:
+            runs = _runs_of(entry)
+            if "static" not in entry or not runs:
                 continue
-            raw = entry["runtime"]["storage_ops"].get("call_sites")
-            if raw is None:
-                continue
-            check = reconcile(Path(path), entry["static"]["findings"], raw, excludes=state.options.excludes)
-            check["runs"] = ["default"]
+            check = reconcile_runs(Path(path), entry["static"]["findings"], runs, excludes=state.options.excludes)
             check["method"] = METHOD
             entry["call_sites"] = check
             for ops in ("storage_ops", "workflow_storage_ops"):
-                entry["runtime"].get(ops, {}).pop("call_sites", None)
+                (entry.get("runtime") or {}).get(ops, {}).pop("call_sites", None)
+            (entry.get("recovery") or {}).pop("call_sites", None)
             built = True
         if built:
             state.report["sections"].append(self.name)

@@ -77,5 +77,5 @@ class SummarySection:
             state.report["sections"].append(self.name)
 
 
-SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), CallSiteSection(), RecoverySection(),
+SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), RecoverySection(), CallSiteSection(),
                                           SummarySection()]

@@ -19,6 +19,7 @@ are reported as such; neither pipeline uses managed transfers.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import sysconfig
@@ -135,3 +136,45 @@ def sites_from_list(rows: Iterable[Mapping[str, Any]]) -> dict[CallSite, int]:
         site, calls = CallSite.from_dict(row)
         sites[site] = sites.get(site, 0) + calls
     return sites
+
+
+class SiteSpool:
+    """Call sites of worker processes that may die at any moment (the recovery matrix's crashes end them with
+    ``os._exit``): a session hook (``WorkerOptions.session_hooks``) that appends one JSON line per AWS call to
+    a file of the worker's own, written with one ``os.write`` so that nothing waits in a buffer; the parent
+    reads every file with :meth:`collect`."""
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, session: Any) -> None:
+        """Record every call of clients made from ``session`` from now on (in this process)."""
+        path = self.directory / f"sites-{os.getpid()}.jsonl"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        key = f"_call_site_spool_{id(self)}"
+
+        def before_parameter_build(model: Any, params: Mapping | None = None, context: dict | None = None,
+                                   **_: Any) -> None:
+            if context is not None:
+                context[key] = carries_condition(model.name, params)
+
+        def before_call(model: Any, context: dict | None = None, **_: Any) -> None:
+            conditional = (context or {}).pop(key, carries_condition(model.name, None))
+            site = CallSite(model.service_model.service_name, model.name, conditional,
+                            code_chain(sys._getframe(1)))
+            os.write(descriptor, (json.dumps(site.to_dict(1)) + "\n").encode())
+
+        session.events.register_first("before-parameter-build", before_parameter_build, unique_id=f"{key}-params")
+        session.events.register_first("before-call", before_call, unique_id=f"{key}-call")
+
+    def collect(self) -> dict[CallSite, int]:
+        """Every call the workers recorded, by site. A line cut short by a crash mid-write is skipped."""
+        rows = []
+        for path in sorted(self.directory.glob("sites-*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return sites_from_list(rows)

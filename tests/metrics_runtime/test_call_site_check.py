@@ -11,7 +11,7 @@ import pytest
 
 from media import PipelineSettings
 from media.synthetic import make_video
-from metrics.report.call_site_check import CallSiteSection, entry_points, missed_sites, reconcile
+from metrics.report.call_site_check import CallSiteSection, entry_points, missed_sites, reconcile, reconcile_runs
 from metrics.report.options import REPO_ROOT, ReportOptions
 from metrics.report.render import _environment
 from metrics.report.sections import ReportState
@@ -154,7 +154,7 @@ def test_a_dropped_conditional_write_finding_shows_as_a_missed_condition(runs) -
     assert missed["status"] == "condition_missed" and missed["finding"]["function"] == "JobItems.start"
 
 
-def test_the_report_section_reconciles_and_shows_missed_in_red(runs) -> None:
+def test_the_report_section_reconciles_and_shows_missed_in_red(runs, recovery) -> None:
     implementations = tuple((name, REPO_ROOT / name) for name in PIPELINES)
     report = {"implementations": {}, "sections": ["static", "runtime"]}
     for name in PIPELINES:
@@ -163,19 +163,52 @@ def test_the_report_section_reconciles_and_shows_missed_in_red(runs) -> None:
         if name == "durable_ref":  # blind one finding to see it in red
             static["findings"] = [f for f in static["findings"]
                                   if not (f["kind"] == "state_io_call" and f["file"] == "encoder.py")]
-        report["implementations"][name] = {"static": static, "runtime": {"storage_ops": counts.to_dict(),
-                                                                         "workflow_storage_ops": counts.to_dict()}}
+        report["implementations"][name] = {
+            "static": static, "runtime": {"storage_ops": counts.to_dict(), "workflow_storage_ops": counts.to_dict()},
+            "recovery": {"mode": "sample", "call_sites": list(recovery[name]["recovery"]["call_sites"])}}
     state = ReportState(ReportOptions(implementations=implementations), report)
     CallSiteSection().build(state)
     assert report["sections"][-1] == "call_sites"
     for name in PIPELINES:
         entry = report["implementations"][name]
-        assert "call_sites" not in entry["runtime"]["storage_ops"]  # the raw chains are reconciled away
-        assert entry["call_sites"]["runs"] == ["default"]
+        # the raw chains are reconciled away
+        assert "call_sites" not in entry["runtime"]["storage_ops"] and "call_sites" not in entry["recovery"]
+        assert entry["call_sites"]["runs"] == ["default", "recovery (sample)"]
     assert report["implementations"]["baseline"]["call_sites"]["summary"]["missed"] == 0
     assert report["implementations"]["durable_ref"]["call_sites"]["summary"]["missed"] == 2  # encoder GET, PUT
     html = _environment(html=True).get_template("partials/call_sites.html.j2").render(report=report)
     assert html.count('<td class="site-missed">MISSED</td>') == 2
-    assert "never exercised" in html and "confirmed at run time" in html
+    assert "never exercised" in html and "confirmed at run time" in html and "recovery (sample): " in html
     markdown = _environment(html=False).get_template("partials/call_sites.md.j2").render(report=report)
     assert markdown.count("**MISSED**") == 2 and "`storage.py:77` | upload | s3.PutObject" in markdown
+
+
+# -- the recovery matrix's worker processes ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def recovery() -> dict:
+    """Each pipeline's fault-free reference run of the recovery matrix (worker processes, moto's server),
+    no crash point: its workers' call sites come back through the matrix's SiteSpool."""
+    from metrics.recovery import run_recovery
+
+    return run_recovery(PIPELINES, mode="sample", points=[], sections=("crash",))["implementations"]
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_worker_processes_call_sites_come_back_and_are_found_statically(runs, recovery, name) -> None:
+    entry = recovery[name]["recovery"]
+    sites = entry["call_sites"]
+    # every DynamoDB and S3 call the workers reported to the harness was also recorded where it was made
+    by_service = entry["reference"]["storage_ops_by_service"]
+    assert sum(row["calls"] for row in sites) == by_service.get("dynamodb", 0) + by_service["s3"] > 0
+    check = reconcile_runs(REPO_ROOT / name, runs[name]["static"]["findings"],
+                           {"default": runs[name]["counts"].sites, "recovery (sample)": sites},
+                           excludes=DEFAULT_EXCLUDES)
+    assert check["runs"] == ["default", "recovery (sample)"]
+    assert all(sum(row["calls_by_run"].values()) == row["calls"] for row in check["sites"])
+    # the same job in worker processes takes the same paths through the code as in one process
+    assert {(r["file"], r["line"], r["operation"]) for r in check["sites"] if r["calls_by_run"]["default"]} == \
+        {(r["file"], r["line"], r["operation"]) for r in check["sites"] if r["calls_by_run"]["recovery (sample)"]}
+    assert missed_sites(check) == [], (
+        f"the static analysis of {name} misses state I/O sites the recovery workers ran (a detector bug):\n"
+        + "\n".join(missed_sites(check)))

@@ -143,3 +143,28 @@ def test_condition_rules_and_which_files_are_code() -> None:
     chain = code_chain(sys._getframe())
     assert chain[0].file == THIS_FILE and chain[0].function == "test_condition_rules_and_which_files_are_code"
     assert all(is_code_file(frame.file) for frame in chain)
+
+
+def test_a_site_spool_keeps_the_calls_of_a_worker_that_ends_with_os_exit(session, tmp_path) -> None:
+    import os
+
+    from local_aws.workers import FORK
+    from metrics.runtime.call_sites import SiteSpool
+
+    spool = SiteSpool(tmp_path / "spool")
+
+    def worker() -> None:
+        worker_session = make_session()
+        spool(worker_session)  # as WorkerOptions.session_hooks run it, before any client is made
+        ddb = worker_session.client("dynamodb")
+        _make_table(ddb)
+        _put_guarded(ddb)
+        os._exit(137)  # a crash: no finally, no atexit, no buffer flushed
+
+    process = FORK.Process(target=worker)
+    process.start()
+    process.join(30)
+    assert process.exitcode == 137
+    sites = spool.collect()
+    assert sorted((s.operation, s.conditional, s.chain[0].function, n) for s, n in sites.items()) == [
+        ("CreateTable", False, "_make_table", 1), ("PutItem", True, "_put_guarded", 1)]
