@@ -73,7 +73,7 @@ class _Placed:
     deployed: bool
 
 
-class Implementation:
+class CodeLayout:
     """One implementation's root, excludes and entry points: where each frame of a chain belongs."""
 
     def __init__(self, root: Path, excludes: Sequence[str], entries: Iterable[tuple[str, str]] | None = None):
@@ -133,14 +133,14 @@ def reconcile(
     """The cross-check of one implementation: run-time sites with the finding that explains each (or
     ``missed``), calls made by the harness, invocations, and the static sites no call exercised."""
     sites = call_sites if isinstance(call_sites, Mapping) else sites_from_list(call_sites)
-    implementation = Implementation(root, excludes, entries)
+    layout = CodeLayout(root, excludes, entries)
     state_findings = [f for f in findings if f["kind"] in (STATE_IO, CONDITIONAL)]
     rows: dict[tuple, dict] = {}
     harness: dict[tuple, dict] = {}
     invocations: dict[tuple, dict] = {}
     exercised: set[tuple] = set()
     for site, calls in sites.items():
-        placed = [p for p in (implementation.place(f) for f in site.chain) if p is not None]
+        placed = [p for p in (layout.place(f) for f in site.chain) if p is not None]
         deployed = [p for p in placed if p.deployed]
         if not deployed:
             continue
@@ -151,7 +151,7 @@ def reconcile(
             _add_row(invocations, where, calls)
             continue
         through_harness = any(not p.deployed for p in placed)
-        if through_harness and not any(implementation.is_entry(p) for p in deployed):
+        if through_harness and not any(layout.is_entry(p) for p in deployed):
             entered = next(p for p in placed if not p.deployed)
             _add_row(harness, {**where, "entered_from": f"{entered.file}:{entered.line}"}, calls)
             continue

@@ -32,9 +32,11 @@ from typing import Any, Iterable, Mapping
 CONDITION_PARAMETERS: tuple[str, ...] = ("ConditionExpression", "Expected", "IfNoneMatch", "IfMatch")
 #: Operations whose writes are all-or-nothing, so conditional by nature.
 TRANSACTION_OPERATIONS: frozenset[str] = frozenset({"TransactWriteItems", "ExecuteTransaction"})
-#: At most this many repository frames are kept per call, innermost first (a chain runs from the state call
-#: out through the handler and the local harness to the measuring process's entry point).
-MAX_CHAIN = 24
+#: At most this many repository frames are kept per call, innermost first. A chain runs from the state call
+#: out through the handler and the local harness to the measuring process's entry point (the durable
+#: harness's step instrumentation adds about ten): deep enough that a handler's frame is never cut off,
+#: since a chain without one would pass for a call of the harness.
+MAX_CHAIN = 64
 
 _THIS_PACKAGE = Path(__file__).resolve().parent
 #: The measuring code itself: its frames are on the stack of every call it sees.
@@ -92,12 +94,17 @@ _LIBRARIES = _library_directories()
 
 
 @functools.lru_cache(maxsize=4096)
+def _real_path(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
+@functools.lru_cache(maxsize=4096)
 def is_code_file(filename: str) -> bool:
     """True for a source file of the repository (not the interpreter's library, not an installed package,
     not this measuring code, not generated code such as ``<string>``)."""
     if not filename or filename.startswith("<"):
         return False
-    path = os.path.realpath(filename)
+    path = _real_path(filename)
     if path in _MEASURING_FILES:
         return False
     if "site-packages" in path.split(os.sep) or "dist-packages" in path.split(os.sep):
@@ -111,7 +118,7 @@ def code_chain(frame: FrameType | None, limit: int = MAX_CHAIN) -> tuple[Frame, 
     while frame is not None and len(chain) < limit:
         filename = frame.f_code.co_filename
         if is_code_file(filename):
-            chain.append(Frame(os.path.realpath(filename), frame.f_lineno, frame.f_code.co_qualname))
+            chain.append(Frame(_real_path(filename), frame.f_lineno, frame.f_code.co_qualname))
         frame = frame.f_back
     return tuple(chain)
 
