@@ -93,8 +93,19 @@ class CodeLayout:
         return placed.deployed and (placed.file, placed.function) in self.entries
 
 
+def finding_basis(finding: Mapping[str, Any]) -> str:
+    """How the static analysis found it: ``data flow`` for a call resolved through a state wrapper (its
+    detail names the wrapper: "... through Table.update (state.py:89)"), else ``syntax``; a ``basis`` the
+    static analysis gives itself wins."""
+    if finding.get("basis"):
+        return str(finding["basis"])
+    return "data flow" if " through " in (finding.get("detail") or "") else "syntax"
+
+
 def _finding_ref(finding: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: finding.get(key) for key in ("kind", "file", "line", "end_line", "function", "detail")}
+    ref = {key: finding.get(key) for key in ("kind", "file", "line", "end_line", "function", "detail")}
+    ref["basis"] = finding_basis(finding)
+    return ref
 
 
 def _covering(findings: Sequence[Mapping[str, Any]], kind: str, chain: Sequence[_Placed]) -> tuple[Mapping, _Placed] | None:
@@ -235,10 +246,11 @@ def missed_sites(check: Mapping[str, Any]) -> list[str]:
 
 #: How each figure of the section was obtained, shown beside it in the report.
 METHOD = {
-    "runtime": "confirmed at run time: each AWS call of the measured job, recorded by the botocore operation "
-               "counter with the chain of code frames on the calling thread's stack",
-    "static": "the static analysis's findings (syntax, and wrappers resolved by data flow: a state wrapper's "
-              "call is counted at each of its callers)",
+    "runtime": "confirmed at run time: each AWS call of the runs (the measured job; the recovery matrix's "
+               "worker processes), recorded by a botocore hook with the chain of code frames on the calling "
+               "thread's stack",
+    "static": "the static analysis's findings, each marked syntax (the call is in the text) or data flow (a "
+              "call of a state wrapper, counted at each of its callers)",
     "match": "a run-time call is explained when a frame of its chain lies in a state_io_call finding's lines "
              "(and, when it carried a condition, in a conditional_write finding's)",
 }

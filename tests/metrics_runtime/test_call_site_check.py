@@ -125,6 +125,9 @@ def test_baseline_conditional_writes_are_confirmed(runs) -> None:
     assert all(r["condition"] is not None and r["condition"]["kind"] == "conditional_write" for r in conditional)
     publish, = [r for r in conditional if r["operation"] == "s3.PutObject"]
     assert publish["function"] == "Storage.publish_once" and publish["finding"]["file"] == "assemble.py"
+    assert publish["finding"]["basis"] == "data flow"  # assemble.py calls the wrapper, storage.py calls S3
+    delete, = [r for r in check["sites"] if r["operation"] == "s3.DeleteObjects"]
+    assert delete["finding"]["basis"] == "syntax" and delete["via"] == f"storage.py:{delete['line']}"
     # the failure branches (a chunk's retry and failure, the job's failure) were not taken by this run
     idle = {(f["kind"], f["function"]) for f in check["not_exercised"]}
     assert ("conditional_write", "JobItems.fail") in idle and ("state_io_call", "ChunkItems.fail") in idle
