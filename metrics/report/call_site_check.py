@@ -108,7 +108,8 @@ def _finding_ref(finding: Mapping[str, Any]) -> dict[str, Any]:
     return ref
 
 
-def _covering(findings: Sequence[Mapping[str, Any]], kind: str, chain: Sequence[_Placed]) -> tuple[Mapping, _Placed] | None:
+def _covering(findings: Sequence[Mapping[str, Any]], kind: str,
+              chain: Sequence[_Placed]) -> tuple[Mapping, _Placed] | None:
     """The finding of ``kind`` that the innermost possible frame of ``chain`` lies in, with that frame."""
     for placed in chain:
         if not placed.deployed:

@@ -68,7 +68,8 @@ def test_reconcile_rules_on_made_up_chains(tmp_path: Path) -> None:
     assert rows[("s3.PutObject", "handlers.py:30")]["status"] == "condition_missed"
     assert rows[("s3.PutObject", "work.py:7")]["status"] == "explained"
     assert len(check["sites"]) == 4
-    assert [(r["file"], r["entered_from"], r["calls"]) for r in check["harness_calls"]] == [("store.py", "local/run.py:87", 1)]
+    harness = [(r["file"], r["entered_from"], r["calls"]) for r in check["harness_calls"]]
+    assert harness == [("store.py", "local/run.py:87", 1)]
     assert [(r["operation"], r["calls"]) for r in check["invocations"]] == [("lambda.Invoke", 1)]
     assert [(f["kind"], f["line"]) for f in check["not_exercised"]] == [("state_io_call", 60)]
     summary = check["summary"]
@@ -144,7 +145,8 @@ def test_a_blinded_static_analysis_shows_as_missed(runs, name) -> None:
     assert len(blinded) == len(findings) - 1
     again = _check(runs, name, blinded)
     missed = [r for r in again["sites"] if r["status"] == "missed"]
-    assert [(r["file"], r["line"], r["calls"]) for r in missed] == [(busiest["file"], busiest["line"], busiest["calls"])]
+    assert [(r["file"], r["line"], r["calls"]) for r in missed] == [
+        (busiest["file"], busiest["line"], busiest["calls"])]
     assert again["summary"]["missed"] == 1 and len(missed_sites(again)) == 1
 
 
