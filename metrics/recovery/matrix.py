@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from media import PipelineSettings
+from metrics.runtime.call_sites import SiteSpool, sites_to_list
 
 from .checks import Expectation, StoreView, check_run
 from .injectors import FORK, CrashOnce, Throttler
@@ -110,6 +111,8 @@ class RecoveryMatrix:
         if self.endpoint_url is None:
             self.endpoint_url = self._stack.enter_context(moto_server_process())
         self.video = Path(self._video) if self._video is not None else matrix_input(Path(self._work_dir))
+        # Where every worker's AWS calls were made, for the static/run-time cross-check (call_site_check).
+        self.call_sites = SiteSpool(Path(self._work_dir) / f"call-sites-{self.name}-{uuid.uuid4().hex[:6]}")
         self.reference = self._reference()
         return self
 
@@ -143,6 +146,7 @@ class RecoveryMatrix:
             self.progress(RecoveryProgress(self.name, section, done, total, label, ok))
 
     def open(self, faults: Faults = Faults(), variant: str = "plain") -> Any:
+        faults = dataclasses.replace(faults, session_hooks=(*faults.session_hooks, self.call_sites))
         return self.subject.open(self.endpoint_url, self.settings, faults, variant=variant, cpu=self.cpu,
                                  timeout_s=WORKER_TIMEOUT_S)
 
@@ -332,6 +336,7 @@ def run_matrix(
         for section in sections:
             if section != "crash":
                 recovery[section] = matrix.section(section)
+        recovery["call_sites"] = sites_to_list(matrix.call_sites.collect())
     recovery["seconds"] = round(time.perf_counter() - started, 1)
     return recovery
 

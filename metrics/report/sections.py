@@ -10,6 +10,7 @@ from typing import Protocol
 from metrics.static import StaticConfig, analyze_implementation, static_figures
 from metrics.static.implementation import ImplementationAnalysis
 
+from .call_site_check import CallSiteSection
 from .options import ReportOptions
 from .recovery_section import RecoverySection
 from .runtime_section import RuntimeSection
@@ -76,4 +77,5 @@ class SummarySection:
             state.report["sections"].append(self.name)
 
 
-SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), RecoverySection(), SummarySection()]
+SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), RecoverySection(), CallSiteSection(),
+                                          SummarySection()]

@@ -14,16 +14,20 @@ still hold do nothing.
 Per call it records: the count, HTTP attempts, the error code of a failed call, the request bytes sent
 (``Content-Length``, or the decoded length of an aws-chunked upload), the response bytes (the body length,
 or ``Content-Length`` of a streamed body, which is not read here), the call's wall time, and, for DynamoDB,
-the request units the call consumed (:mod:`metrics.runtime.capacity`).
+the request units the call consumed (:mod:`metrics.runtime.capacity`); and where in the code it was made
+(the chain of repository frames on the calling thread's stack) and whether it carried a condition
+(:mod:`metrics.runtime.call_sites`), for the static/run-time cross-check.
 """
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from .call_sites import CallSite, carries_condition, code_chain, merge_sites, sites_from_list, sites_to_list
 from .capacity import DynamoDBCapacityMeter
 
 Nested = dict[str, dict[str, Any]]
@@ -64,6 +68,8 @@ class OperationCounts:
     seconds: Nested = field(default_factory=dict)
     #: DynamoDB operation -> {"read": units, "write": units}
     dynamodb_units: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Where the calls were made: each distinct call site -> its number of calls.
+    sites: dict[CallSite, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -94,13 +100,14 @@ class OperationCounts:
             request_bytes=keep(self.request_bytes), response_bytes=keep(self.response_bytes),
             seconds=keep(self.seconds),
             dynamodb_units={o: u for o, u in self.dynamodb_units.items() if ("dynamodb", o) not in drop},
+            sites={s: n for s, n in self.sites.items() if (s.service, s.operation) not in drop},
         )
 
     def __add__(self, other: "OperationCounts") -> "OperationCounts":
         return OperationCounts(**{
             name: _nested_merge(getattr(self, name), getattr(other, name))
-            for name in self.__dataclass_fields__
-        })
+            for name in self.__dataclass_fields__ if name != "sites"
+        }, sites=merge_sites(self.sites, other.sites))
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``storage_ops``: ``total``, ``by_service``, ``by_operation`` and the details."""
@@ -117,6 +124,7 @@ class OperationCounts:
                             "response": int(_nested_sum(self.response_bytes))},
             "seconds": self.seconds,
             "dynamodb_request_units": {**self.dynamodb_request_units(), "by_operation": self.dynamodb_units},
+            "call_sites": sites_to_list(self.sites),
         }
 
     @classmethod
@@ -127,6 +135,7 @@ class OperationCounts:
             request_bytes=data.get("request_bytes", {}), response_bytes=data.get("response_bytes", {}),
             seconds=data.get("seconds", {}),
             dynamodb_units=data.get("dynamodb_request_units", {}).get("by_operation", {}),
+            sites=sites_from_list(data.get("call_sites", ())),
         )
 
 
@@ -160,6 +169,7 @@ class OpCounter:
         self._request_bytes: dict = {}
         self._response_bytes: dict = {}
         self._seconds: dict = {}
+        self._sites: dict[CallSite, int] = {}
         self.capacity = DynamoDBCapacityMeter()
         self.meter_errors: list[str] = []
 
@@ -186,7 +196,8 @@ class OpCounter:
             self._reset_state()
 
     def _handlers(self) -> list[tuple[str, Any]]:
-        return [("before-call", self._before_call), ("before-send", self._before_send),
+        return [("before-parameter-build", self._before_parameter_build),
+                ("before-call", self._before_call), ("before-send", self._before_send),
                 ("after-call", self._after_call), ("after-call-error", self._after_call_error)]
 
     def _register(self, emitter: Any) -> None:
@@ -196,6 +207,12 @@ class OpCounter:
         self._emitters.append(emitter)
 
     # -- event handlers -----------------------------------------------------------------------------------
+    def _before_parameter_build(self, model: Any, params: Mapping | None = None, context: dict | None = None,
+                                **_: Any) -> None:
+        # The API parameters are only seen here; before-call gets the serialised request.
+        if self._active and context is not None:
+            context[f"{self._context_key}-conditional"] = carries_condition(model.name, params)
+
     def _before_call(self, model: Any, params: Mapping | None = None, context: dict | None = None,
                      **_: Any) -> None:
         if not self._active or context is None:
@@ -203,8 +220,12 @@ class OpCounter:
         key = (model.service_model.service_name, model.name)
         context[self._context_key] = {"key": key, "t0": time.perf_counter(),
                                       "body": (params or {}).get("body")}
+        conditional = context.pop(f"{self._context_key}-conditional", carries_condition(model.name, None))
+        # The calling thread's stack, from botocore's emitter outwards: this handler runs inside the call.
+        site = CallSite(*key, conditional, code_chain(sys._getframe(1)))
         with self._lock:
             _nested_add(self._calls, key, 1)
+            self._sites[site] = self._sites.get(site, 0) + 1
 
     def _before_send(self, request: Any, **_: Any) -> None:
         call = (getattr(request, "context", None) or {}).get(self._context_key)
@@ -261,6 +282,7 @@ class OpCounter:
                 calls=_copy(self._calls), attempts=_copy(self._attempts), errors=_copy(self._errors),
                 request_bytes=_copy(self._request_bytes), response_bytes=_copy(self._response_bytes),
                 seconds=_copy(self._seconds), dynamodb_units=self.capacity.by_operation(),
+                sites=dict(self._sites),
             )
 
 
