@@ -114,11 +114,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     runtime.add_argument("--prices", type=Path, metavar="FILE",
                          help="price overrides (JSON, same shape as metrics/runtime/prices.json; may hold some "
                               "entries only)")
-    runtime.add_argument("--memory-mb", type=_bounded(int, 128, 10240), default=1769, metavar="MB",
-                         help="Lambda memory size for the compute cost (default: 1769, one full vCPU)")
-    runtime.add_argument("--retention-days", type=_bounded(float, 1, 90), default=14.0, metavar="D",
-                         help="days the workflow state is kept: DynamoDB items (TTL) and durable execution "
-                              "history (1-90, default: 14)")
+    runtime.add_argument("--memory-mb", type=_bounded(int, 128, 10240), metavar="MB",
+                         help="price every function's compute at this Lambda memory size (default: each "
+                              "function's MemorySize in its implementation's template.yaml)")
+    runtime.add_argument("--retention-days", type=_bounded(float, 1, 90), metavar="D",
+                         help="days all workflow state is kept: DynamoDB items (TTL), work/ objects and durable "
+                              "execution history (1-90; default: each template's RETENTION_DAYS, work/ "
+                              "lifecycle rule and DurableConfig.RetentionPeriodInDays)")
     runtime.add_argument("--cache-dir", type=Path, metavar="DIR",
                          help="where synthetic inputs are cached (default: OUT/inputs)")
     runtime.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

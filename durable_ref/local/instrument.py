@@ -1,8 +1,14 @@
-"""Watch the deployable step functions from outside: real executions and their wall time.
+"""Watch the deployable functions from outside: every invocation and every real step execution, timed.
 
 A seam replaces a module's ``@durable_step`` factory, for the duration of a ``with`` block, with one whose
 steps run inside a hook. The deployable code is untouched and the SDK sees the same step names. Replayed
 steps are not executed, so they never reach a hook.
+
+A second seam wraps each function's ``handler`` (the object the local runner calls, once per invocation:
+the first one, every replay after a suspension or a failed attempt, every encoder invocation), so that an
+invocation is timed from entry to return or raise, as Lambda bills it and as the baseline's local invoker
+times each delivery. The harness must read ``orchestrator.handler`` and ``encoder.handler`` inside the
+``with`` block.
 """
 from __future__ import annotations
 
@@ -18,6 +24,9 @@ from unittest import mock
 from aws_durable_execution_sdk_python import StepContext
 
 from .. import encoder, orchestrator
+
+#: Function name (its handler's module, as in the template's ``Handler``) -> module holding ``handler``.
+HANDLER_MODULES: dict[str, Any] = {"orchestrator": orchestrator, "encoder": encoder}
 
 #: Stage name -> (module, attribute) of the step factory that does that stage's work.
 STEP_FACTORIES: dict[str, tuple[Any, str]] = {
@@ -89,16 +98,74 @@ def run_timed(
         report(StepRun(stage, chunk, step_context.attempt, start, end, ok, waited))
 
 
+@dataclass(frozen=True)
+class InvocationRun:
+    """One call of a function's handler by the runner, entry to return or raise."""
+
+    function: str
+    execution_arn: str | None
+    start: float
+    end: float
+    ok: bool
+    #: Part of the invocation its steps spent waiting for one of the machine's cores (not billed time: on
+    #: Lambda every invocation has its own).
+    waited_s: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start - self.waited_s
+
+
 class StepRecorder:
-    """Every real execution of a stage's step, with its wall time (replayed steps do not run).
+    """Every real execution of a stage's step, with its wall time (replayed steps do not run), and every
+    invocation of a function's handler.
 
     ``take_wait_s`` returns the seconds the calling thread waited for a core since its last call (see
-    ``capacity.EncodeLanes``); that wait is left out of a step's time."""
+    ``capacity.EncodeLanes``); that wait is left out of a step's time and of its invocation's time."""
 
     def __init__(self, take_wait_s: Callable[[], float] = lambda: 0.0) -> None:
         self.runs: list[StepRun] = []
+        self.invocations: list[InvocationRun] = []
         self.take_wait_s = take_wait_s
         self._lock = threading.Lock()
+        # Core waits of the steps run by the invocation on this thread (a step runs on its invocation's thread).
+        self._thread = threading.local()
+
+    def timed_handler(self, function: str, handler: Callable) -> Callable:
+        """``handler`` timed per call; each call is recorded as an :class:`InvocationRun` of ``function``."""
+
+        @functools.wraps(handler)
+        def timed(event: Any, context: Any) -> Any:
+            outer_wait = getattr(self._thread, "waited_s", 0.0)
+            self._thread.waited_s = 0.0
+            start, ok = time.perf_counter(), False
+            try:
+                response = handler(event, context)
+                ok = True
+                return response
+            finally:
+                end, waited = time.perf_counter(), self._thread.waited_s
+                self._thread.waited_s = outer_wait + waited
+                arn = getattr(event, "durable_execution_arn", None)
+                with self._lock:
+                    self.invocations.append(InvocationRun(function, arn, start, end, ok, waited))
+
+        return timed
+
+    def invocation_seconds(self) -> dict[str, list[float]]:
+        """Each function's invocations, in seconds (core waits left out), in the order they ended."""
+        seconds: dict[str, list[float]] = defaultdict(list)
+        for run in self.invocations:
+            seconds[run.function].append(round(run.seconds, 4))
+        return dict(seconds)
+
+    def execution_functions(self) -> dict[str, str]:
+        """Durable execution ARN -> the function whose handler runs it."""
+        return {run.execution_arn: run.function for run in self.invocations if run.execution_arn}
+
+    def invocation_figures(self) -> dict[str, Any]:
+        """The run's JSON fields of the handler seam: ``invocation_seconds`` and ``execution_functions``."""
+        return {"invocation_seconds": self.invocation_seconds(), "execution_functions": self.execution_functions()}
 
     def hook(self, stage: str) -> Hook:
         def record(step_context: StepContext, args: tuple, run: Callable[[], Any]) -> Any:
@@ -107,6 +174,7 @@ class StepRecorder:
         return record
 
     def add(self, step_run: StepRun) -> None:
+        self._thread.waited_s = getattr(self._thread, "waited_s", 0.0) + step_run.waited_s
         with self._lock:
             self.runs.append(step_run)
 
@@ -147,4 +215,6 @@ def recording(take_wait_s: Callable[[], float] = lambda: 0.0) -> Iterator[StepRe
         for stage, (module, attribute) in STEP_FACTORIES.items():
             factory = getattr(module, attribute)
             patches.enter_context(mock.patch.object(module, attribute, around(factory, recorder.hook(stage))))
+        for function, module in HANDLER_MODULES.items():
+            patches.enter_context(mock.patch.object(module, "handler", recorder.timed_handler(function, module.handler)))
         yield recorder

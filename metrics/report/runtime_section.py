@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import media
 from metrics.runtime import EXCAMERA, CostSettings, PriceTableError, load_prices
+from metrics.runtime.deployment import cost_settings_of
 
 from .inputs import DEFAULT_INPUT, SyntheticInput, cached_input, chunk_seconds_for, sweep_input_for
 from .options import ReportOptions, RuntimeOptions
@@ -42,10 +43,13 @@ def _readable_video(path: Path, what: str) -> media.VideoInfo:
         raise RuntimeSetupError(f"{what} {str(path)!r} cannot be used: {error}") from None
 
 
-def _cost_settings(runtime: RuntimeOptions) -> CostSettings:
+def _cost_settings(options: ReportOptions) -> dict[str, CostSettings]:
+    """Each implementation's cost settings: its template's memory sizes and retention periods, unless
+    --memory-mb or --retention-days override them (a DeploymentError is a ValueError)."""
+    runtime = options.runtime
     try:
-        return CostSettings(memory_mb=runtime.memory_mb, state_retention_days=runtime.retention_days,
-                            durable_retention_days=runtime.retention_days)
+        return {name: cost_settings_of(path, memory_mb=runtime.memory_mb, retention_days=runtime.retention_days)
+                for name, path in options.implementations}
     except ValueError as error:
         raise RuntimeSetupError(str(error)) from None
 
@@ -73,7 +77,7 @@ def check_options(options: ReportOptions) -> None:
     runtime = options.runtime
     check_harnesses(options)
     _prices(runtime)
-    _cost_settings(runtime)
+    _cost_settings(options)
     if runtime.input:
         _readable_video(Path(runtime.input), "--input")
     if runtime.sweep and runtime.sweep_input:
@@ -85,7 +89,7 @@ def prepare(options: ReportOptions, log: ProgressLog) -> tuple[RuntimePlan, Synt
     runtime = options.runtime
     check_harnesses(options)
     prices = _prices(runtime)
-    cost = _cost_settings(runtime)
+    cost = _cost_settings(options)
     synthetic = None if runtime.input else DEFAULT_INPUT
     video = Path(runtime.input) if runtime.input else cached_input(DEFAULT_INPUT, _cache_dir(options), log)
     info = _readable_video(video, "--input")
@@ -125,7 +129,7 @@ class RuntimeSection:
             "chunk_seconds": plan.settings.chunk_seconds,
             "repeat": plan.repeat,
             "encode_settings": asdict(plan.settings.encode),
-            "cost_settings": asdict(plan.cost),
+            "cost_settings": {name: asdict(settings) for name, settings in plan.cost.items()},
             "prices": plan.prices.to_dict(),
             "goal_ratio": GOAL_RATIO,
             "method": {
@@ -140,8 +144,11 @@ class RuntimeSection:
                 "monolithic": "one media.encode_whole of the same input with the same x264 settings and "
                               "threads=0, timed just before each pipeline process (alternating)",
                 "e2e_latency": "the job's wall time as the local harness measured it (submission to outcome)",
-                "cost": "usage measured in the run priced with the price table; Lambda billed seconds "
-                        "estimated from stage and chunk times on both sides (see lambda.billed_seconds_basis)",
+                "cost": "usage measured in the run priced with the price table; Lambda billed seconds are "
+                        "every invocation timed whole, entry to return or raise (durable: every orchestrator "
+                        "invocation, replays included, and every encoder invocation; baseline: every "
+                        "delivery), less local waits for a core, each function at its template's memory "
+                        "size (see lambda.billed_seconds_basis and cost_usd.lambda_functions)",
             },
             "sweep": sweep,
             "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
