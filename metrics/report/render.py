@@ -54,7 +54,7 @@ OVERVIEW_ROWS = (
 )
 STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS if not row[0].startswith(("halstead", "maintainability")))
 SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour",
-                  "recovery": "Failure recovery"}
+                  "recovery": "Failure recovery", "validity": "Threats to validity"}
 
 
 def ordered_sections(report: dict) -> list[str]:
