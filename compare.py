@@ -123,6 +123,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                               "lifecycle rule and DurableConfig.RetentionPeriodInDays)")
     runtime.add_argument("--cache-dir", type=Path, metavar="DIR",
                          help="where synthetic inputs are cached (default: OUT/inputs)")
+    runtime.add_argument("--no-warm-up", action="store_true",
+                         help="skip the unmeasured warm-up (bytecode compiled, one tiny job per implementation) "
+                              "that makes every timed run start warm; the first run then pays for it")
     runtime.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     recovery = parser.add_argument_group("failure recovery")
     faults = recovery.add_mutually_exclusive_group()
@@ -151,7 +154,7 @@ def options_from(args: argparse.Namespace) -> ReportOptions:
             input=args.input, chunk_seconds=args.chunk_seconds, repeat=args.repeat, sweep=args.sweep,
             sweep_chunks=args.sweep_chunks, sweep_input=args.sweep_input, prices=args.prices,
             memory_mb=args.memory_mb, retention_days=args.retention_days, cache_dir=args.cache_dir,
-            progress=not args.quiet,
+            progress=not args.quiet, warm_up=not args.no_warm_up,
         ),
         extra={"recovery": RecoveryOptions(mode="full" if args.faults else "off" if args.no_faults else "sample")},
     )

@@ -35,6 +35,8 @@ class RuntimeOptions:
     retention_days: float | None = None
     cache_dir: Path | None = None  # None: OUT/inputs
     progress: bool = True  # progress lines on stderr while pipelines run
+    #: Compile bytecode and run one tiny unmeasured job per implementation before the timed runs.
+    warm_up: bool = True
 
 
 @dataclass(frozen=True)

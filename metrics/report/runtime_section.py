@@ -21,6 +21,7 @@ from .options import ReportOptions, RuntimeOptions
 from .paths import shown
 from .runtime_results import GOAL_RATIO, REPORT_QUOTAS, implementation_runtime, sweep_figures
 from .runtime_runs import ProgressLog, RuntimePlan, measure_pairs, measure_sweep
+from .runtime_warmup import warm_up
 
 if TYPE_CHECKING:  # sections.py imports this module
     from .sections import ReportState
@@ -120,6 +121,7 @@ class RuntimeSection:
         started = time.perf_counter()
         load_before = os.getloadavg()
         plan, synthetic = prepare(options, log)
+        warmed = warm_up(plan.implementations, options.common, _cache_dir(options), log) if runtime.warm_up else None
         records = measure_pairs(plan, log)
         for name, runs in records.items():
             state.report["implementations"][name]["runtime"] = implementation_runtime(runs)
@@ -144,6 +146,9 @@ class RuntimeSection:
                 "monolithic": "one media.encode_whole of the same input with the same x264 settings and "
                               "threads=0, timed just before each pipeline process (alternating)",
                 "e2e_latency": "the job's wall time as the local harness measured it (submission to outcome)",
+                "warm_up": "before the timed runs, the project's bytecode is compiled and each implementation "
+                           "runs one tiny unmeasured job in the same kind of process, so that no timed run pays "
+                           "the first run's compilation and cold disk reads (--no-warm-up skips it)",
                 "cost": "usage measured in the run priced with the price table; Lambda billed seconds are "
                         "every invocation timed whole, entry to return or raise (durable: every orchestrator "
                         "invocation, replays included, and every encoder invocation; baseline: every "
@@ -151,6 +156,7 @@ class RuntimeSection:
                         "size (see lambda.billed_seconds_basis and cost_usd.lambda_functions)",
             },
             "sweep": sweep,
+            "warm_up": warmed.to_dict() if warmed else None,
             "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                         "load_average_before": list(load_before), "load_average_after": list(os.getloadavg())},
             "seconds": time.perf_counter() - started,

@@ -92,6 +92,15 @@ def test_report_runtime_records_input_settings_and_prices(runtime_run, tiny_vide
     assert "runtime" in runtime_run.report["sections"]
 
 
+def test_timed_runs_start_warm(runtime_run):
+    warm = runtime_run.report["runtime"]["warm_up"]
+    # one unmeasured job per implementation, before the first timed run
+    assert set(warm["jobs_s"]) == {"baseline", "durable_ref"} and all(s > 0 for s in warm["jobs_s"].values())
+    assert warm["compile_s"] >= 0 and warm["input"]["frames"] == 30
+    err = runtime_run.stderr
+    assert err.index("runtime: warmed up:") < err.index("runtime: baseline run: monolithic encode")
+
+
 # -- operation counts worked out from the designs ----------------------------------------------------------
 
 def test_baseline_operations_match_its_design(baseline_rt):
