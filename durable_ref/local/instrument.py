@@ -36,6 +36,11 @@ STEP_FACTORIES: dict[str, tuple[Any, str]] = {
     "assemble": (orchestrator, "assemble_step"),
     "cleanup": (orchestrator, "discard_work_step"),
 }
+#: Stage -> the function whose invocations run its step.
+STAGE_FUNCTIONS: dict[str, str] = {
+    stage: next(name for name, handler_module in HANDLER_MODULES.items() if handler_module is module)
+    for stage, (module, _) in STEP_FACTORIES.items()
+}
 
 Hook = Callable[[StepContext, tuple, Callable[[], Any]], Any]
 
@@ -100,20 +105,18 @@ def run_timed(
 
 @dataclass(frozen=True)
 class InvocationRun:
-    """One call of a function's handler by the runner, entry to return or raise."""
+    """One call of a function's handler by the runner, entry to return or raise (wall time: the waits of its
+    steps for a core are inside it, see :meth:`StepRecorder.core_wait_s`)."""
 
     function: str
     execution_arn: str | None
     start: float
     end: float
     ok: bool
-    #: Part of the invocation its steps spent waiting for one of the machine's cores (not billed time: on
-    #: Lambda every invocation has its own).
-    waited_s: float = 0.0
 
     @property
     def seconds(self) -> float:
-        return self.end - self.start - self.waited_s
+        return self.end - self.start
 
 
 class StepRecorder:
@@ -121,51 +124,62 @@ class StepRecorder:
     invocation of a function's handler.
 
     ``take_wait_s`` returns the seconds the calling thread waited for a core since its last call (see
-    ``capacity.EncodeLanes``); that wait is left out of a step's time and of its invocation's time."""
+    ``capacity.EncodeLanes``); that wait is left out of a step's time, and reported by function so that it
+    can be left out of the invocations' time too. (The SDK runs a handler's code on a thread pool of its
+    own, started in a fresh context, so a step cannot be traced back to its invocation by thread or
+    context; every step of a stage runs inside an invocation of the function whose module holds the stage's
+    step, so the function's total is exact.)"""
 
     def __init__(self, take_wait_s: Callable[[], float] = lambda: 0.0) -> None:
         self.runs: list[StepRun] = []
         self.invocations: list[InvocationRun] = []
         self.take_wait_s = take_wait_s
         self._lock = threading.Lock()
-        # Core waits of the steps run by the invocation on this thread (a step runs on its invocation's thread).
-        self._thread = threading.local()
 
     def timed_handler(self, function: str, handler: Callable) -> Callable:
         """``handler`` timed per call; each call is recorded as an :class:`InvocationRun` of ``function``."""
 
         @functools.wraps(handler)
         def timed(event: Any, context: Any) -> Any:
-            outer_wait = getattr(self._thread, "waited_s", 0.0)
-            self._thread.waited_s = 0.0
             start, ok = time.perf_counter(), False
             try:
                 response = handler(event, context)
                 ok = True
                 return response
             finally:
-                end, waited = time.perf_counter(), self._thread.waited_s
-                self._thread.waited_s = outer_wait + waited
+                end = time.perf_counter()
                 arn = getattr(event, "durable_execution_arn", None)
                 with self._lock:
-                    self.invocations.append(InvocationRun(function, arn, start, end, ok, waited))
+                    self.invocations.append(InvocationRun(function, arn, start, end, ok))
 
         return timed
 
     def invocation_seconds(self) -> dict[str, list[float]]:
-        """Each function's invocations, in seconds (core waits left out), in the order they ended."""
+        """Each function's invocations, wall seconds, in the order they ended."""
         seconds: dict[str, list[float]] = defaultdict(list)
         for run in self.invocations:
             seconds[run.function].append(round(run.seconds, 4))
         return dict(seconds)
+
+    def core_wait_s(self) -> dict[str, float]:
+        """Seconds the steps of each function waited for one of this machine's cores, in all: time inside
+        its invocations that Lambda, giving every invocation its own vCPU, would not bill."""
+        waits: dict[str, float] = {}
+        for step_run in self.runs:
+            function = STAGE_FUNCTIONS.get(step_run.stage)
+            if function is not None and step_run.waited_s:
+                waits[function] = round(waits.get(function, 0.0) + step_run.waited_s, 4)
+        return waits
 
     def execution_functions(self) -> dict[str, str]:
         """Durable execution ARN -> the function whose handler runs it."""
         return {run.execution_arn: run.function for run in self.invocations if run.execution_arn}
 
     def invocation_figures(self) -> dict[str, Any]:
-        """The run's JSON fields of the handler seam: ``invocation_seconds`` and ``execution_functions``."""
-        return {"invocation_seconds": self.invocation_seconds(), "execution_functions": self.execution_functions()}
+        """The run's JSON fields of the handler seam: ``invocation_seconds``, ``invocation_core_wait_s`` and
+        ``execution_functions``."""
+        return {"invocation_seconds": self.invocation_seconds(), "invocation_core_wait_s": self.core_wait_s(),
+                "execution_functions": self.execution_functions()}
 
     def hook(self, stage: str) -> Hook:
         def record(step_context: StepContext, args: tuple, run: Callable[[], Any]) -> Any:
@@ -174,7 +188,6 @@ class StepRecorder:
         return record
 
     def add(self, step_run: StepRun) -> None:
-        self._thread.waited_s = getattr(self._thread, "waited_s", 0.0) + step_run.waited_s
         with self._lock:
             self.runs.append(step_run)
 

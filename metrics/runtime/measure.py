@@ -18,7 +18,9 @@ or an endpoint it provides moto in process (``local_aws.atomic_mock_aws``), shar
 - ``invocation_seconds``: every Lambda invocation's duration, entry to return or raise, by function
   (``{"validate": [0.41], "encode": [...], ...}``; the durable harness times every orchestrator
   invocation, replays included, and every encoder invocation): billed invocation by invocation, each at
-  its function's memory size. ``checkpoint_payload_bytes_by_execution`` (the measuring process reads it
+  its function's memory size, less ``invocation_core_wait_s`` (``{function: seconds}``: this machine's
+  waits for a core inside the invocations, which Lambda would not bill; the baseline's durations are
+  already net of them). ``checkpoint_payload_bytes_by_execution`` (the measuring process reads it
   from the runner's stores) with ``execution_functions`` (ARN -> function) gives the checkpoint bytes of
   each execution, for the per-execution 100 MB quota and each function's retention;
 - ``lambda_billed_seconds``: a total an implementation measured otherwise. Without either, billed seconds
@@ -94,11 +96,14 @@ def lambda_invocations(result: Mapping[str, Any]) -> int:
 
 
 def lambda_by_function(result: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
-    """Requests and billed seconds of each function from ``invocation_seconds``; None when not timed."""
+    """Requests and billed seconds of each function from ``invocation_seconds``, less the function's
+    ``invocation_core_wait_s`` (local waits for a core); None when not timed."""
     timed = result.get("invocation_seconds") or {}
     if not any(timed.values()):
         return None
-    return {function: {"requests": len(durations), "billed_seconds": billed_seconds(durations)}
+    waits = result.get("invocation_core_wait_s") or {}
+    return {function: {"requests": len(durations),
+                       "billed_seconds": max(0.0, billed_seconds(durations) - float(waits.get(function, 0.0)))}
             for function, durations in sorted(timed.items()) if durations}
 
 

@@ -132,6 +132,8 @@ def test_whole_invocations_are_billed_function_by_function(video: Path, prices) 
         # Three orchestrator invocations (the first and two replays) and two encoder invocations, timed whole,
         # and the checkpoint bytes of each execution (the orchestrator's and one per chunk's encoder).
         result["invocation_seconds"] = {"orchestrator": [0.3, 0.0004, 0.2], "encoder": [1.0, 1.5]}
+        # the encoders' steps waited 0.5 s in all for one of the machine's cores: not billed
+        result["invocation_core_wait_s"] = {"encoder": 0.5}
         result["execution_functions"] = {"o": "orchestrator", "e1": "encoder", "e2": "encoder"}
         result["checkpoint_payload_bytes_by_execution"] = {"o": 400, "e1": 100, "e2": 100}
         return result
@@ -140,15 +142,15 @@ def test_whole_invocations_are_billed_function_by_function(video: Path, prices) 
     settings = CostSettings(function_memory_mb={"orchestrator": 2048, "encoder": 1024},
                             function_durable_retention_days={"orchestrator": 14, "encoder": 7})
     runtime = runtime_figures(measured, prices, settings)
-    # Each invocation rounds up to a millisecond: 0.3 + 0.001 + 0.2 and 1.0 + 1.5.
+    # Each invocation rounds up to a millisecond: 0.3 + 0.001 + 0.2, and 1.0 + 1.5 less the 0.5 s waited.
     assert runtime["lambda"]["billed_seconds_basis"] == "measured"
     assert runtime["lambda"]["by_function"] == {
-        "encoder": {"requests": 2, "billed_seconds": pytest.approx(2.5)},
+        "encoder": {"requests": 2, "billed_seconds": pytest.approx(2.0)},
         "orchestrator": {"requests": 3, "billed_seconds": pytest.approx(0.501)},
     }
-    assert runtime["lambda"]["invocations"] == 5 and runtime["lambda"]["billed_seconds"] == pytest.approx(3.001)
+    assert runtime["lambda"]["invocations"] == 5 and runtime["lambda"]["billed_seconds"] == pytest.approx(2.501)
     compute = next(i for i in runtime["cost_usd"]["breakdown"] if i["item"] == "lambda_compute")
-    assert compute["quantity"] == pytest.approx(0.501 * 2 + 2.5 * 1)
+    assert compute["quantity"] == pytest.approx(0.501 * 2 + 2.0 * 1)
     assert runtime["durable"]["largest_execution_checkpointed_bytes"] == 400
     assert runtime["durable"]["checkpointed_bytes_by_function"] == {"encoder": 200, "orchestrator": 400}
     retained = next(i for i in runtime["cost_usd"]["breakdown"] if i["item"] == "durable_data_retained")
