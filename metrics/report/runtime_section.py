@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import media
 from metrics.runtime import EXCAMERA, CostSettings, PriceTableError, load_prices
-from metrics.runtime.deployment import cost_settings_of
+from metrics.runtime.deployment import TEMPLATE_NAME, cost_settings_of
 
 from .inputs import DEFAULT_INPUT, SyntheticInput, cached_input, chunk_seconds_for, sweep_input_for
 from .options import ReportOptions, RuntimeOptions
@@ -49,10 +49,14 @@ def _cost_settings(options: ReportOptions) -> dict[str, CostSettings]:
     --memory-mb or --retention-days override them (a DeploymentError is a ValueError)."""
     runtime = options.runtime
     try:
-        return {name: cost_settings_of(path, memory_mb=runtime.memory_mb, retention_days=runtime.retention_days)
-                for name, path in options.implementations}
+        settings = {name: cost_settings_of(path, memory_mb=runtime.memory_mb, retention_days=runtime.retention_days)
+                    for name, path in options.implementations}
     except ValueError as error:
         raise RuntimeSetupError(str(error)) from None
+    # The template as the reader should see it (relative to the current directory, like every path shown).
+    return {name: dataclasses.replace(s, source=s.source.replace(str(Path(path) / TEMPLATE_NAME),
+                                                                 shown(Path(path) / TEMPLATE_NAME)))
+            for (name, path), s in zip(options.implementations, settings.values())}
 
 
 def check_harnesses(options: ReportOptions) -> None:

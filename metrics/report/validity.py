@@ -222,9 +222,9 @@ THREATS: tuple[Threat, ...] = (
         "it favours whichever side keeps its state for less time (see the cost settings)", _retention),
     Threat(
         "warm-runs", "open_asymmetry", "compared runs start warm",
-        "Before the timed runs compare.py compiles the project's bytecode and imports each pipeline once, "
-        "unmeasured, so that neither run pays the first run's compilation after an install. A first run on "
-        "AWS pays a cold start instead, which is not modelled.",
+        "Before the timed runs compare.py compiles the project's bytecode and runs one tiny job of each "
+        "pipeline, unmeasured, so that no timed run pays alone for the first run's compilation and cold "
+        "disk reads after an install. A first run on AWS pays a cold start instead, which is not modelled.",
         ("whole process time", "process / monolithic ratio"), "neither",
         "both sides are warmed the same way"),
 )
