@@ -68,7 +68,8 @@ def warm_up() -> None:
     from metrics.report.options import DEFAULT_COMMON, DEFAULT_IMPLEMENTATIONS, REPO_ROOT
     from metrics.report.runtime_warmup import SUPPORT_PACKAGES, WARM_UP_INPUT, compile_bytecode
 
-    packages = [path for _, path in DEFAULT_IMPLEMENTATIONS + DEFAULT_COMMON] + [REPO_ROOT / p for p in SUPPORT_PACKAGES]
+    packages = [path for _, path in DEFAULT_IMPLEMENTATIONS + DEFAULT_COMMON]
+    packages += [REPO_ROOT / p for p in SUPPORT_PACKAGES]
     compile_s = compile_bytecode(packages)
     tiny = cached_input(WARM_UP_INPUT, CACHE)
     seconds = {name: time_pipeline(name, tiny)[0] for name in PIPELINES}

@@ -229,5 +229,6 @@ def recording(take_wait_s: Callable[[], float] = lambda: 0.0) -> Iterator[StepRe
             factory = getattr(module, attribute)
             patches.enter_context(mock.patch.object(module, attribute, around(factory, recorder.hook(stage))))
         for function, module in HANDLER_MODULES.items():
-            patches.enter_context(mock.patch.object(module, "handler", recorder.timed_handler(function, module.handler)))
+            timed = recorder.timed_handler(function, module.handler)
+            patches.enter_context(mock.patch.object(module, "handler", timed))
         yield recorder

@@ -129,7 +129,8 @@ def test_threats_to_validity_are_rendered_in_every_format(runtime_run, document)
             assert threat["evidence"] in cells[1]
     # this run's figures are quoted: the durable orchestrator's billed seconds, the machine's cores
     evidence = {t["id"]: t["evidence"] for t in threats}
-    orchestrator = runtime_run.report["implementations"]["durable_ref"]["runtime"]["lambda"]["by_function"]["orchestrator"]
+    durable = runtime_run.report["implementations"]["durable_ref"]["runtime"]
+    orchestrator = durable["lambda"]["by_function"]["orchestrator"]
     assert f"billed {orchestrator['billed_seconds']:.2f} s" in evidence["local-runner"]
     assert f"{os.cpu_count()} cores" in evidence["two-cores"]
     markdown = (runtime_run.out / "report.md").read_text()

@@ -284,7 +284,8 @@ def test_the_storage_quota_is_met_by_one_execution_not_the_sum(durable_rt):
     # the orchestrator's execution writes most; the job's sum over N + 1 executions is more than it
     assert durable["largest_execution_checkpointed_bytes"] == by_function["orchestrator"]
     assert durable["largest_execution_checkpointed_bytes"] < durable["checkpointed_bytes"]
-    quota = next(q for q in durable_rt["sweep"]["projection"]["quotas"] if q["name"] == "Durable execution storage written")
+    quotas = durable_rt["sweep"]["projection"]["quotas"]
+    quota = next(q for q in quotas if q["name"] == "Durable execution storage written")
     assert quota["metric"] == "largest_execution_checkpointed_bytes"
 
 
