@@ -114,13 +114,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     runtime.add_argument("--prices", type=Path, metavar="FILE",
                          help="price overrides (JSON, same shape as metrics/runtime/prices.json; may hold some "
                               "entries only)")
-    runtime.add_argument("--memory-mb", type=_bounded(int, 128, 10240), default=1769, metavar="MB",
-                         help="Lambda memory size for the compute cost (default: 1769, one full vCPU)")
-    runtime.add_argument("--retention-days", type=_bounded(float, 1, 90), default=14.0, metavar="D",
-                         help="days the workflow state is kept: DynamoDB items (TTL) and durable execution "
-                              "history (1-90, default: 14)")
+    runtime.add_argument("--memory-mb", type=_bounded(int, 128, 10240), metavar="MB",
+                         help="price every function's compute at this Lambda memory size (default: each "
+                              "function's MemorySize in its implementation's template.yaml)")
+    runtime.add_argument("--retention-days", type=_bounded(float, 1, 90), metavar="D",
+                         help="days all workflow state is kept: DynamoDB items (TTL), work/ objects and durable "
+                              "execution history (1-90; default: each template's RETENTION_DAYS, work/ "
+                              "lifecycle rule and DurableConfig.RetentionPeriodInDays)")
     runtime.add_argument("--cache-dir", type=Path, metavar="DIR",
                          help="where synthetic inputs are cached (default: OUT/inputs)")
+    runtime.add_argument("--no-warm-up", action="store_true",
+                         help="skip the unmeasured warm-up (bytecode compiled, one tiny job per implementation) "
+                              "that makes every timed run start warm; the first run then pays for it")
     runtime.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     recovery = parser.add_argument_group("failure recovery")
     faults = recovery.add_mutually_exclusive_group()
@@ -149,7 +154,7 @@ def options_from(args: argparse.Namespace) -> ReportOptions:
             input=args.input, chunk_seconds=args.chunk_seconds, repeat=args.repeat, sweep=args.sweep,
             sweep_chunks=args.sweep_chunks, sweep_input=args.sweep_input, prices=args.prices,
             memory_mb=args.memory_mb, retention_days=args.retention_days, cache_dir=args.cache_dir,
-            progress=not args.quiet,
+            progress=not args.quiet, warm_up=not args.no_warm_up,
         ),
         extra={"recovery": RecoveryOptions(mode="full" if args.faults else "off" if args.no_faults else "sample")},
     )

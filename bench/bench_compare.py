@@ -2,6 +2,8 @@
 the default 20 s 1280x720 input; goal: under 60 s), and the per-pipeline ratios it measured (the whole
 process against one monolithic encode of the same input, side by side; goal: 1.25x or less).
 
+compare.py warms up before its timed runs (bytecode compiled, one tiny unmeasured job per pipeline), so
+every run here starts warm; bench/bench_warmup.py measures what that changes in a fresh install.
 The default input is made once and cached; the first run pays for it (about 4 s here) unless --warm makes
 it first. With --overhead, the plain commands (`python -m baseline run VIDEO`, `python -m durable_ref run
 VIDEO`) are also timed alternately with the measuring process compare.py times

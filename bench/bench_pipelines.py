@@ -10,11 +10,15 @@ round's ratios compare the pipelines with the encode of the same round; the figu
 medians of those ratios. The happy path's operations per chunk come from the CLIs' own JSON: the
 baseline's DynamoDB, S3 and Lambda calls, the durable side's operations and checkpointed bytes.
 
+Before the first round, the project's bytecode is compiled and each CLI runs once, untimed, on a 1 s
+160x120 input (``metrics.report.runtime_warmup``), so that the first round does not pay for compilation
+and cold disk reads alone; ``--no-warm-up`` skips that.
+
 Where the difference goes is printed too: the process outside the job (interpreter, imports, moto,
 upload, exit) and the encode stage against the monolithic encode. ``--seconds`` makes a longer input of
 the same kind, to show how the fixed part of the overhead amortises.
 
-    python bench/bench_pipelines.py [--runs 5] [--seconds 20 | --input VIDEO] [--json]
+    python bench/bench_pipelines.py [--runs 5] [--seconds 20 | --input VIDEO] [--no-warm-up] [--json]
 
 Numbers from a shared 2-core machine are noisy: the load average is printed with each round.
 """
@@ -35,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import media  # noqa: E402
+from metrics.report.inputs import DEFAULT_INPUT, cached_input  # noqa: E402
 
 GOAL_RATIO = 1.25
 PIPELINES = ("baseline", "durable_ref")
@@ -56,6 +61,20 @@ def time_monolithic(video: Path, target: Path) -> float:
     started = time.perf_counter()
     media.encode_whole(video, target, media.PipelineSettings().encode, threads=0)
     return time.perf_counter() - started
+
+
+def warm_up() -> None:
+    """Compile the bytecode and run each CLI once on a tiny input, untimed."""
+    from metrics.report.options import DEFAULT_COMMON, DEFAULT_IMPLEMENTATIONS, REPO_ROOT
+    from metrics.report.runtime_warmup import SUPPORT_PACKAGES, WARM_UP_INPUT, compile_bytecode
+
+    packages = [path for _, path in DEFAULT_IMPLEMENTATIONS + DEFAULT_COMMON]
+    packages += [REPO_ROOT / p for p in SUPPORT_PACKAGES]
+    compile_s = compile_bytecode(packages)
+    tiny = cached_input(WARM_UP_INPUT, CACHE)
+    seconds = {name: time_pipeline(name, tiny)[0] for name in PIPELINES}
+    print(f"warm-up (untimed): bytecode {compile_s:.1f} s, "
+          + ", ".join(f"{name} {s:.1f} s" for name, s in seconds.items()), file=sys.stderr)
 
 
 def run_round(index: int, video: Path, workdir: Path) -> dict:
@@ -126,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="rounds of the three measurements (default 5)")
     parser.add_argument("--seconds", type=float, help="a synthetic input of this length, made like the default")
     parser.add_argument("--input", type=Path, metavar="VIDEO", help="another input (default: the report's)")
+    parser.add_argument("--no-warm-up", action="store_true", help="let the first round start cold")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -134,10 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--input {args.input} is not a file")
     if args.seconds is not None and (args.input is not None or not 0 < args.seconds <= 600):
         parser.error("--seconds takes a length from 0 to 600 s, and not with --input")
-    from metrics.report.inputs import DEFAULT_INPUT, cached_input
-
     spec = DEFAULT_INPUT if args.seconds is None else dataclasses.replace(DEFAULT_INPUT, seconds=args.seconds)
     video = args.input or cached_input(spec, CACHE, log=lambda line: print(line, file=sys.stderr))
+    if not args.no_warm_up:
+        warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         rounds = [run_round(index, video, Path(tmp)) for index in range(args.runs)]
     summary = {"input": str(video), **summarise(rounds), "per_round": rounds}

@@ -136,7 +136,17 @@ def job_result(
         "output_key": ours.get("output_key") if status == SUCCEEDED else None,
         **timings(deliveries),
         "invocations": dict(collections.Counter(d.stage for d in deliveries)),
+        "invocation_seconds": invocation_seconds(deliveries),
     }
+
+
+def invocation_seconds(deliveries: list[Delivery]) -> dict[str, list[float]]:
+    """Each function's deliveries, entry to return or raise, less the wait for a local CPU slot (what
+    Lambda bills per invocation)."""
+    seconds: dict[str, list[float]] = collections.defaultdict(list)
+    for delivery in deliveries:
+        seconds[delivery.stage].append(round(delivery.seconds - delivery.waited_s, 4))
+    return dict(seconds)
 
 
 def _plausible_job_id(job_id: str) -> bool:

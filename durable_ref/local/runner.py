@@ -175,6 +175,7 @@ def job_report(
         "chunk_latency_s": steps.chunk_latency_s(len(chunks)),
         "chunk_attempts": steps.chunk_attempts(len(chunks)),
         "step_executions": steps.executions(),
+        **steps.invocation_figures(),
         **facts.execution_facts(store, arn),
     }
 

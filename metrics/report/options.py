@@ -29,10 +29,14 @@ class RuntimeOptions:
     sweep_chunks: tuple[int, ...] = DEFAULT_SWEEP_CHUNKS
     sweep_input: Path | None = None  # None: a synthetic low-resolution input sized for sweep_chunks
     prices: Path | None = None
-    memory_mb: int = 1769
-    retention_days: float = 14.0
+    #: None: each function at its template's MemorySize; a number: every function at that size (a what-if).
+    memory_mb: int | None = None
+    #: None: each implementation's retention periods from its template; a number: all of them.
+    retention_days: float | None = None
     cache_dir: Path | None = None  # None: OUT/inputs
     progress: bool = True  # progress lines on stderr while pipelines run
+    #: Compile bytecode and run one tiny unmeasured job per implementation before the timed runs.
+    warm_up: bool = True
 
 
 @dataclass(frozen=True)

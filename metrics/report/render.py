@@ -54,7 +54,8 @@ OVERVIEW_ROWS = (
 )
 STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS if not row[0].startswith(("halstead", "maintainability")))
 SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour",
-                  "recovery": "Failure recovery", "call_sites": "State I/O call sites"}
+                  "recovery": "Failure recovery", "call_sites": "State I/O call sites",
+                  "validity": "Threats to validity"}
 
 
 def ordered_sections(report: dict) -> list[str]:

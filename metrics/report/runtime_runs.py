@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, Mapping, Sequence, TextIO
 
 import media
 from metrics.runtime import CostSettings, PriceTable, measure_monolithic, runtime_figures
@@ -37,7 +37,8 @@ class RuntimePlan:
     settings: media.PipelineSettings
     repeat: int
     prices: PriceTable
-    cost: CostSettings
+    #: Each implementation's cost settings (from its template unless overridden).
+    cost: Mapping[str, CostSettings]
 
 
 def _summary_line(name: str, figures: dict, process_s: float, monolithic_s: float | None) -> str:
@@ -62,7 +63,7 @@ def measure_pairs(plan: RuntimePlan, log: ProgressLog) -> dict[str, list[dict[st
             log(f"{name} {where}: monolithic encode took {monolithic['seconds']:.1f} s; now the pipeline")
             process = run_measured_process(name, path, plan.video, chunk_seconds=plan.settings.chunk_seconds,
                                            progress=log.enabled, stream=log.stream)
-            figures = runtime_figures(process.measured, plan.prices, plan.cost)
+            figures = runtime_figures(process.measured, plan.prices, plan.cost[name])
             log(_summary_line(name, figures, process.seconds, monolithic["seconds"]))
             records[name].append({"figures": figures, "process_s": process.seconds,
                                   "monolithic_s": monolithic["seconds"]})
@@ -84,7 +85,7 @@ def measure_sweep(plan: RuntimePlan, video: Path, chunk_counts: Sequence[int], l
             log(f"sweep point {step}/{total}: {name}, {count} chunks of {seconds:g} s")
             process = run_measured_process(name, path, video, chunk_seconds=seconds, progress=log.enabled,
                                            stream=log.stream, min_line_interval_s=2.0)
-            figures = runtime_figures(process.measured, plan.prices, plan.cost)
+            figures = runtime_figures(process.measured, plan.prices, plan.cost[name])
             log(_summary_line(name, figures, process.seconds, None))
             points[name].append(sweep_record(figures, process.seconds))
     return points

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 import media
 from metrics.runtime import EXCAMERA, CostSettings, PriceTableError, load_prices
+from metrics.runtime.deployment import TEMPLATE_NAME, cost_settings_of
 
 from .inputs import DEFAULT_INPUT, SyntheticInput, cached_input, chunk_seconds_for, sweep_input_for
 from .options import ReportOptions, RuntimeOptions
 from .paths import shown
 from .runtime_results import GOAL_RATIO, REPORT_QUOTAS, implementation_runtime, sweep_figures
 from .runtime_runs import ProgressLog, RuntimePlan, measure_pairs, measure_sweep
+from .runtime_warmup import warm_up
 
 if TYPE_CHECKING:  # sections.py imports this module
     from .sections import ReportState
@@ -42,12 +44,19 @@ def _readable_video(path: Path, what: str) -> media.VideoInfo:
         raise RuntimeSetupError(f"{what} {str(path)!r} cannot be used: {error}") from None
 
 
-def _cost_settings(runtime: RuntimeOptions) -> CostSettings:
+def _cost_settings(options: ReportOptions) -> dict[str, CostSettings]:
+    """Each implementation's cost settings: its template's memory sizes and retention periods, unless
+    --memory-mb or --retention-days override them (a DeploymentError is a ValueError)."""
+    runtime = options.runtime
     try:
-        return CostSettings(memory_mb=runtime.memory_mb, state_retention_days=runtime.retention_days,
-                            durable_retention_days=runtime.retention_days)
+        settings = {name: cost_settings_of(path, memory_mb=runtime.memory_mb, retention_days=runtime.retention_days)
+                    for name, path in options.implementations}
     except ValueError as error:
         raise RuntimeSetupError(str(error)) from None
+    # The template as the reader should see it (relative to the current directory, like every path shown).
+    return {name: dataclasses.replace(s, source=s.source.replace(str(Path(path) / TEMPLATE_NAME),
+                                                                 shown(Path(path) / TEMPLATE_NAME)))
+            for (name, path), s in zip(options.implementations, settings.values())}
 
 
 def check_harnesses(options: ReportOptions) -> None:
@@ -73,7 +82,7 @@ def check_options(options: ReportOptions) -> None:
     runtime = options.runtime
     check_harnesses(options)
     _prices(runtime)
-    _cost_settings(runtime)
+    _cost_settings(options)
     if runtime.input:
         _readable_video(Path(runtime.input), "--input")
     if runtime.sweep and runtime.sweep_input:
@@ -85,7 +94,7 @@ def prepare(options: ReportOptions, log: ProgressLog) -> tuple[RuntimePlan, Synt
     runtime = options.runtime
     check_harnesses(options)
     prices = _prices(runtime)
-    cost = _cost_settings(runtime)
+    cost = _cost_settings(options)
     synthetic = None if runtime.input else DEFAULT_INPUT
     video = Path(runtime.input) if runtime.input else cached_input(DEFAULT_INPUT, _cache_dir(options), log)
     info = _readable_video(video, "--input")
@@ -116,6 +125,7 @@ class RuntimeSection:
         started = time.perf_counter()
         load_before = os.getloadavg()
         plan, synthetic = prepare(options, log)
+        warmed = warm_up(plan.implementations, options.common, _cache_dir(options), log) if runtime.warm_up else None
         records = measure_pairs(plan, log)
         for name, runs in records.items():
             state.report["implementations"][name]["runtime"] = implementation_runtime(runs)
@@ -125,7 +135,7 @@ class RuntimeSection:
             "chunk_seconds": plan.settings.chunk_seconds,
             "repeat": plan.repeat,
             "encode_settings": asdict(plan.settings.encode),
-            "cost_settings": asdict(plan.cost),
+            "cost_settings": {name: asdict(settings) for name, settings in plan.cost.items()},
             "prices": plan.prices.to_dict(),
             "goal_ratio": GOAL_RATIO,
             "method": {
@@ -140,10 +150,17 @@ class RuntimeSection:
                 "monolithic": "one media.encode_whole of the same input with the same x264 settings and "
                               "threads=0, timed just before each pipeline process (alternating)",
                 "e2e_latency": "the job's wall time as the local harness measured it (submission to outcome)",
-                "cost": "usage measured in the run priced with the price table; Lambda billed seconds "
-                        "estimated from stage and chunk times on both sides (see lambda.billed_seconds_basis)",
+                "warm_up": "before the timed runs, the project's bytecode is compiled and each implementation "
+                           "runs one tiny unmeasured job in the same kind of process, so that no timed run pays "
+                           "the first run's compilation and cold disk reads (--no-warm-up skips it)",
+                "cost": "usage measured in the run priced with the price table; Lambda billed seconds are "
+                        "every invocation timed whole, entry to return or raise (durable: every orchestrator "
+                        "invocation, replays included, and every encoder invocation; baseline: every "
+                        "delivery), less local waits for a core, each function at its template's memory "
+                        "size (see lambda.billed_seconds_basis and cost_usd.lambda_functions)",
             },
             "sweep": sweep,
+            "warm_up": warmed.to_dict() if warmed else None,
             "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                         "load_average_before": list(load_before), "load_average_after": list(os.getloadavg())},
             "seconds": time.perf_counter() - started,

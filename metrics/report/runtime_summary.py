@@ -138,9 +138,16 @@ def _rq2_sentences(reference: str, runtimes: dict[str, dict]) -> list[str]:
         state_ratio = f" ({a / b:.2f}x)" if b else ""
         sentences.append(f"Workflow state per 1,000 videos: {reference} {_usd(a * 1000)}, {name} {_usd(b * 1000)}"
                          f"{state_ratio}; whole jobs: {reference} costs {total_ratio:.2f}x what {name} costs.")
-    sentences.append("Compute is estimated from the local stage and chunk times (billed seconds x memory size), "
-                     "which move with this machine's load; the workflow-state and storage-request costs come from "
-                     "counts and sizes, which do not.")
+    if all(r["lambda"].get("billed_seconds_basis") == "measured" for r in runtimes.values()):
+        sentences.append("Compute is every Lambda invocation timed whole on this machine (replays and hand-overs "
+                         "included) times its function's memory size from its template; it moves with this "
+                         "machine's load and the local harnesses' overheads; the workflow-state and storage-request "
+                         "costs come from counts and sizes, which do not.")
+    else:
+        sentences.append("Compute is estimated from the local stage and chunk times (billed seconds x memory size) "
+                         "for an implementation whose invocations were not timed, which move with this machine's "
+                         "load; the workflow-state and storage-request costs come from counts and sizes, which do "
+                         "not.")
     reference_line = ref["step_functions_reference_usd"]
     sentences.append(
         f"For scale: a Step Functions Standard workflow of the same job would pay {_usd(reference_line['per_1000_videos_usd'])} "

@@ -1,6 +1,6 @@
 """Report sections. Each builder adds its part to the report dict (what report.json holds) and to the
 views (what only the HTML needs, such as source listings). compare.py runs `SECTION_BUILDERS` in order;
-each section (static, runtime, recovery, summary) is one builder plus a partial template of its name.
+each section (static, runtime, recovery, summary, validity) is one builder plus a partial template of its name.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .runtime_section import RuntimeSection
 from .runtime_summary import runtime_summary
 from .source_view import anchor, excerpt, source_views
 from .summary import static_summary
+from .validity import ValiditySection
 
 
 @dataclass
@@ -78,4 +79,4 @@ class SummarySection:
 
 
 SECTION_BUILDERS: list[SectionBuilder] = [StaticSection(), RuntimeSection(), RecoverySection(), CallSiteSection(),
-                                          SummarySection()]
+                                          SummarySection(), ValiditySection()]

@@ -65,3 +65,10 @@ def largest_limited_payload(by_type: dict[str, dict[str, int]]) -> int | None:
     """The largest payload the 256 KB checkpoint limit applies to (steps and invokes), None if none."""
     sizes = [by_type[t]["largest"] for t in LIMITED_TYPES if t in by_type]
     return max(sizes) if sizes else None
+
+
+def payload_bytes_by_execution(stores: list) -> dict[str, int]:
+    """Checkpoint payload bytes each execution wrote, by its ARN: the 100 MB storage quota and the retention
+    period both apply execution by execution."""
+    return {execution.durable_execution_arn: sum(_payload_bytes(update) for update in execution.updates)
+            for store in stores for execution in store.list_all()}

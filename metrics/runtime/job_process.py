@@ -43,7 +43,9 @@ def measure_job(name: str, package: str, video: Path, chunk_seconds: float, prog
     """One measured job, as JSON-ready data."""
     from media import PipelineSettings
 
-    from .checkpoint_sizes import largest_limited_payload, payloads_by_type, watching_execution_stores
+    from .checkpoint_sizes import (
+        largest_limited_payload, payload_bytes_by_execution, payloads_by_type, watching_execution_stores,
+    )
     from .measure import measure_run
 
     local = importlib.import_module(f"{package}.local")
@@ -57,6 +59,7 @@ def measure_job(name: str, package: str, video: Path, chunk_seconds: float, prog
         measured["result"]["checkpoint_payloads_by_type"] = by_type
         # What the 256 KB checkpoint limit applies to (a map's larger result is replayed instead).
         measured["result"]["largest_checkpoint_bytes"] = largest_limited_payload(by_type)
+        measured["result"]["checkpoint_payload_bytes_by_execution"] = payload_bytes_by_execution(stores)
     return {**measured, "counts": measured["counts"].to_dict()}
 
 

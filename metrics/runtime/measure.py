@@ -15,10 +15,17 @@ or an endpoint it provides moto in process (``local_aws.atomic_mock_aws``), shar
   ``checkpoint_calls``, ``replays``, ``largest_checkpoint_bytes`` or ``largest_payload_bytes`` (the largest
   single checkpoint payload, for the 256 KB quota), ``orchestrator_operations`` (the orchestrator
   execution's own operations, for the per-execution quota): the durable runner's figures;
-- ``lambda_billed_seconds``: if an implementation measures it; otherwise it is estimated the same way on
-  both sides as the validate, chunk and assemble stage times plus every chunk's encode time (an
-  orchestrator waiting on its encoders is suspended and not billed; a baseline handler's state writes are
-  inside its stage's time).
+- ``invocation_seconds``: every Lambda invocation's duration, entry to return or raise, by function
+  (``{"validate": [0.41], "encode": [...], ...}``; the durable harness times every orchestrator
+  invocation, replays included, and every encoder invocation): billed invocation by invocation, each at
+  its function's memory size, less ``invocation_core_wait_s`` (``{function: seconds}``: this machine's
+  waits for a core inside the invocations, which Lambda would not bill; the baseline's durations are
+  already net of them). ``checkpoint_payload_bytes_by_execution`` (the measuring process reads it
+  from the runner's stores) with ``execution_functions`` (ARN -> function) gives the checkpoint bytes of
+  each execution, for the per-execution 100 MB quota and each function's retention;
+- ``lambda_billed_seconds``: a total an implementation measured otherwise. Without either, billed seconds
+  are estimated as the validate, chunk and assemble stage times plus every chunk's encode time, priced at
+  the default memory size (``lambda.billed_seconds_basis`` says which).
 """
 from __future__ import annotations
 
@@ -88,14 +95,49 @@ def lambda_invocations(result: Mapping[str, Any]) -> int:
     return total + int(result.get("encoder_invocations", 0) or 0)
 
 
+def lambda_by_function(result: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """Requests and billed seconds of each function from ``invocation_seconds``, less the function's
+    ``invocation_core_wait_s`` (local waits for a core); None when not timed."""
+    timed = result.get("invocation_seconds") or {}
+    if not any(timed.values()):
+        return None
+    waits = result.get("invocation_core_wait_s") or {}
+    return {function: {"requests": len(durations),
+                       "billed_seconds": max(0.0, billed_seconds(durations) - float(waits.get(function, 0.0)))}
+            for function, durations in sorted(timed.items()) if durations}
+
+
 def lambda_seconds(result: Mapping[str, Any]) -> tuple[float, str]:
-    """Billed Lambda seconds of the run and how they were obtained (``measured`` or ``estimated``)."""
+    """Billed Lambda seconds of the run and how they were obtained: ``measured`` (whole invocations timed),
+    ``reported`` (a total the implementation gave) or ``estimated`` (stage and chunk times)."""
+    by_function = lambda_by_function(result)
+    if by_function:
+        return sum(f["billed_seconds"] for f in by_function.values()), "measured"
     if result.get("lambda_billed_seconds") is not None:
-        return float(result["lambda_billed_seconds"]), "measured"
+        return float(result["lambda_billed_seconds"]), "reported"
     stages = result.get("stage_latency_s") or {}
     durations = [stages[s] for s in ("validate", "chunk", "assemble") if stages.get(s)]
     durations += [s for s in result.get("chunk_latency_s") or [] if s]
     return billed_seconds(durations), "estimated"
+
+
+def checkpointed_bytes_by_function(result: Mapping[str, Any]) -> dict[str, int] | None:
+    """Checkpoint payload bytes written by the executions of each function; None when not known."""
+    by_execution = result.get("checkpoint_payload_bytes_by_execution") or {}
+    functions = result.get("execution_functions") or {}
+    if not by_execution or not functions:
+        return None
+    totals: dict[str, int] = {}
+    for arn, num_bytes in by_execution.items():
+        function = functions.get(arn, "unknown")
+        totals[function] = totals.get(function, 0) + int(num_bytes)
+    return dict(sorted(totals.items()))
+
+
+def _largest_execution_bytes(result: Mapping[str, Any]) -> int | None:
+    """Checkpoint bytes of the execution that wrote most (the 100 MB quota is per execution)."""
+    by_execution = result.get("checkpoint_payload_bytes_by_execution") or {}
+    return max(by_execution.values()) if by_execution else None
 
 
 def _checkpointed_bytes(result: Mapping[str, Any]) -> int:
@@ -139,11 +181,17 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
         if result.get("orchestrator_operations") is not None:
             # The per-execution operations quota applies to each execution: the orchestrator's own count.
             durable["orchestrator_operations"] = result["orchestrator_operations"]
+        durable["largest_execution_checkpointed_bytes"] = _largest_execution_bytes(result)
+        by_function = checkpointed_bytes_by_function(result)
+        if by_function:
+            durable["checkpointed_bytes_by_function"] = by_function
     state = _with_checkpoints(measured["state"], _checkpointed_bytes(result))
     seconds, seconds_basis = lambda_seconds(result)
-    requests = lambda_invocations(result)
+    functions = lambda_by_function(result)
+    requests = sum(f["requests"] for f in functions.values()) if functions else lambda_invocations(result)
     usage = usage_from_measurements(workflow_counts.to_dict(), lambda_requests=requests,
-                                    lambda_billed_seconds=seconds, state_end=state["end"], durable=durable)
+                                    lambda_billed_seconds=seconds, lambda_by_function=functions,
+                                    state_end=state["end"], durable=durable)
     chunks = int(result.get("chunks") or 0)
     chunk_latency = list(result.get("chunk_latency_s") or [])
     return {
@@ -158,7 +206,8 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
         "chunk_latency_summary": summarize(chunk_latency),
         "storage_ops": counts.to_dict(),
         "workflow_storage_ops": workflow_counts.to_dict(),
-        "lambda": {"invocations": requests, "billed_seconds": seconds, "billed_seconds_basis": seconds_basis},
+        "lambda": {"invocations": requests, "billed_seconds": seconds, "billed_seconds_basis": seconds_basis,
+                   "by_function": functions},
         "durable": durable,
         "state_bytes": state,
         "usage": usage,
@@ -171,7 +220,8 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
 SWEEP_METRICS = (
     "e2e_latency_s", "storage_ops_total", "dynamodb_ops", "s3_ops", "dynamodb_write_units",
     "dynamodb_read_units", "dynamodb_largest_item_bytes", "peak_external_state_bytes",
-    "end_external_state_bytes", "checkpointed_bytes", "largest_checkpoint_bytes", "durable_operations",
+    "end_external_state_bytes", "checkpointed_bytes", "largest_execution_checkpointed_bytes",
+    "largest_checkpoint_bytes", "durable_operations",
     "orchestrator_operations", "cost_per_video_usd",
 )
 
@@ -193,6 +243,7 @@ def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
         "peak_external_state_bytes": peak["external_state_bytes"],
         "end_external_state_bytes": end["external_state_bytes"],
         "checkpointed_bytes": end["checkpointed_bytes"],
+        "largest_execution_checkpointed_bytes": durable.get("largest_execution_checkpointed_bytes"),
         "largest_checkpoint_bytes": durable.get("largest_checkpoint_bytes"),
         "durable_operations": durable.get("operations"),
         "orchestrator_operations": durable.get("orchestrator_operations"),

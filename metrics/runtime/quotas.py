@@ -42,9 +42,11 @@ DURABLE_OPERATIONS = Quota(
 )
 DURABLE_STORAGE_WRITTEN = Quota(
     name="Durable execution storage written", limit=100 * 1024 * 1024, unit="bytes",
-    applies_to="durable execution", metric="checkpointed_bytes", adjustable=False,
+    applies_to="durable execution", metric="largest_execution_checkpointed_bytes", adjustable=False,
     source=_LAMBDA_QUOTAS + "#durable-functions-quotas",
-    note="cumulative payload persisted per execution (100 MB)",
+    # Per execution: the orchestrator's and each encoder's checkpoints count separately, so the figure is
+    # the bytes of the execution that wrote most, not the job's sum over executions.
+    note="cumulative payload persisted per execution (100 MB); measured as the execution that wrote most",
 )
 LAMBDA_CONCURRENCY = Quota(
     name="Lambda concurrent executions (default)", limit=1000, unit="concurrent invocations",

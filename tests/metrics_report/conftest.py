@@ -1,6 +1,6 @@
 """One real compare.py run of both pipelines on a tiny input (2 s, 160x120, 4 chunks of 0.5 s), with a
-two-point sweep, a price override, a non-default memory size and retention: the run-time tests read its
-report.json, report.html, report.md and what it printed."""
+two-point sweep and a price override, each implementation priced at its template's memory sizes and retention
+periods: the run-time tests read its report.json, report.html, report.md and what it printed."""
 from __future__ import annotations
 
 import json
@@ -19,8 +19,6 @@ COMPARE = REPO / "compare.py"
 CHUNK_SECONDS = 0.5
 CHUNKS = 4  # 60 frames in chunks of 15
 SWEEP_CHUNKS = (2, 4)
-MEMORY_MB = 1024
-RETENTION_DAYS = 7
 #: The override file changes one price (S3 PUT: $0.01 per 1,000 instead of $0.005).
 S3_PUT_OVERRIDE_USD = 0.01 / 1000
 
@@ -60,8 +58,7 @@ def runtime_run(tiny_video: Path, price_override: Path, tmp_path_factory: pytest
     started = time.perf_counter()
     done = compare("--input", str(tiny_video), "--chunk-seconds", str(CHUNK_SECONDS), "--sweep",
                    "--sweep-chunks", ",".join(map(str, SWEEP_CHUNKS)), "--sweep-input", str(tiny_video),
-                   "--prices", str(price_override), "--memory-mb", str(MEMORY_MB),
-                   "--retention-days", str(RETENTION_DAYS), "--out", str(out))
+                   "--prices", str(price_override), "--out", str(out))
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())

@@ -70,4 +70,22 @@ def test_an_implementation_without_a_harness_needs_static_only(capsys, tmp_path)
                         "--out", str(tmp_path))
     report = json.loads((tmp_path / "report.json").read_text())
     assert code == 0 and "runtime" not in report and "runtime" not in report["implementations"]["explicit"]
-    assert report["sections"] == ["static", "summary"]
+    assert report["sections"] == ["static", "summary", "validity"]
+    assert report["validity"]["threats"] == sum(len(c["threats"]) for c in report["validity"]["categories"]) > 0
+
+
+def test_memory_and_retention_options_override_every_template(tmp_path):
+    from metrics.report.runtime_section import _cost_settings
+
+    options = compare_cli.options_from(compare_cli.parse_args(["--out", str(tmp_path)]))
+    from_templates = _cost_settings(options)
+    assert from_templates["baseline"].memory_of("validate") != from_templates["baseline"].memory_of("chunk")
+    assert from_templates["durable_ref"].durable_retention_of("encoder") != \
+        from_templates["durable_ref"].durable_retention_of("orchestrator")
+    options = compare_cli.options_from(compare_cli.parse_args(
+        ["--memory-mb", "1024", "--retention-days", "7", "--out", str(tmp_path)]))
+    overridden = _cost_settings(options)
+    for settings in overridden.values():
+        assert {settings.memory_of(f) for f in ("validate", "chunk", "orchestrator", "encoder")} == {1024}
+        assert settings.state_retention_days == settings.durable_retention_of("encoder") == settings.work_days == 7
+        assert "--memory-mb 1024" in settings.source and "--retention-days 7" in settings.source

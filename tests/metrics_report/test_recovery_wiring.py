@@ -31,7 +31,7 @@ def test_recovery_section_is_rendered(runtime_run: CompareRun) -> None:
 
 
 def test_no_faults_skips_recovery(tmp_path, tiny_video) -> None:
-    done = compare("--input", str(tiny_video), "--chunk-seconds", "0.5", "--no-faults", "--impl",
+    done = compare("--input", str(tiny_video), "--chunk-seconds", "0.5", "--no-faults", "--no-warm-up", "--impl",
                    "baseline=baseline", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
     import json
@@ -39,3 +39,5 @@ def test_no_faults_skips_recovery(tmp_path, tiny_video) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     assert "recovery" not in report["implementations"]["baseline"]
     assert "recovery" not in report["sections"]
+    # --no-warm-up: the timed run was the first job of the process tree
+    assert report["runtime"]["warm_up"] is None and "warmed up" not in done.stderr

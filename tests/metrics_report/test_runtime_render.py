@@ -112,3 +112,27 @@ def test_runtime_section_renders_in_headless_chromium(runtime_run):
     assert value["lines"] == 4 * 2  # four sweep charts, one line per implementation
     assert "job status\tSUCCEEDED\tSUCCEEDED" in value["overview"]
     assert value["overflow"] <= 0  # nothing wider than the page
+
+
+def test_threats_to_validity_are_rendered_in_every_format(runtime_run, document):
+    validity = runtime_run.report["validity"]
+    threats = [t for c in validity["categories"] for t in c["threats"]]
+    assert runtime_run.report["sections"][-1] == "validity"
+    section = document.find(".//section[@id='section-validity']")
+    assert section is not None
+    rows = {row.get("id"): _cells(row) for row in section.iter("tr") if row.get("id")}
+    assert set(rows) == {f"threat-{t['id']}" for t in threats}
+    for threat in threats:
+        cells = rows[f"threat-{threat['id']}"]
+        assert cells[0] == threat["title"] and cells[3] == threat["favours"]
+        if threat["evidence"]:
+            assert threat["evidence"] in cells[1]
+    # this run's figures are quoted: the durable orchestrator's billed seconds, the machine's cores
+    evidence = {t["id"]: t["evidence"] for t in threats}
+    durable = runtime_run.report["implementations"]["durable_ref"]["runtime"]
+    orchestrator = durable["lambda"]["by_function"]["orchestrator"]
+    assert f"billed {orchestrator['billed_seconds']:.2f} s" in evidence["local-runner"]
+    assert f"{os.cpu_count()} cores" in evidence["two-cores"]
+    markdown = (runtime_run.out / "report.md").read_text()
+    assert "## Threats to validity" in markdown
+    assert all(f"| **{t['title']}** |" in markdown for t in threats)

@@ -17,10 +17,33 @@ from aws_durable_execution_sdk_python.serdes import EXTENDED_TYPES_SERDES
 
 import media
 
-from .conftest import CHUNK_SECONDS, CHUNKS, MEMORY_MB, RETENTION_DAYS, S3_PUT_OVERRIDE_USD, SWEEP_CHUNKS
+from .conftest import CHUNK_SECONDS, CHUNKS, REPO, S3_PUT_OVERRIDE_USD, SWEEP_CHUNKS
 
 N = CHUNKS
 GB = 1024**3
+
+
+def template_of(name: str) -> dict:
+    """What the implementation's template says, decoded here on its own (not through the module under
+    test): memory by handler module, durable retention by handler module, the TTL and the work/ rule."""
+    from cfnlint.decode import decode
+
+    raw, _ = decode(str(REPO / name / "template.yaml"))
+    globals_ = raw.get("Globals", {}).get("Function", {})
+    functions = {r["Properties"]["Handler"].split(".")[-2]: r["Properties"]
+                 for r in raw["Resources"].values() if r["Type"] == "AWS::Serverless::Function"}
+    variables = globals_.get("Environment", {}).get("Variables", {})
+    ttl = variables.get("RETENTION_DAYS")
+    rules = [rule for r in raw["Resources"].values() if r["Type"] == "AWS::S3::Bucket"
+             for rule in r["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+             if rule.get("Prefix") == "work/" and rule["Status"] == "Enabled"]
+    return {
+        "memory_mb": {f: p.get("MemorySize", globals_.get("MemorySize")) for f, p in functions.items()},
+        "durable_days": {f: p["DurableConfig"]["RetentionPeriodInDays"] for f, p in functions.items()
+                         if "DurableConfig" in p},
+        "state_days": raw["Parameters"][ttl["Ref"]]["Default"] if ttl else 14,
+        "work_days": rules[0]["ExpirationInDays"] if rules else None,
+    }
 
 
 # -- fields and their relations --------------------------------------------------------------------------
@@ -57,12 +80,25 @@ def test_report_runtime_records_input_settings_and_prices(runtime_run, tiny_vide
     info = media.probe(tiny_video)
     assert meta["input"]["frames"] == info.frames == 60 and meta["input"]["synthetic"] is None
     assert meta["chunk_seconds"] == CHUNK_SECONDS and meta["repeat"] == 1
-    assert meta["cost_settings"]["memory_mb"] == MEMORY_MB
-    assert meta["cost_settings"]["state_retention_days"] == meta["cost_settings"]["durable_retention_days"] == 7
+    for name in ("baseline", "durable_ref"):
+        settings, template = meta["cost_settings"][name], template_of(name)
+        assert settings["function_memory_mb"] == template["memory_mb"]
+        assert settings["function_durable_retention_days"] == template["durable_days"]
+        assert settings["state_retention_days"] == template["state_days"]
+        assert settings["source"].endswith(f"{name}/template.yaml")
     override = meta["prices"]["prices"]["s3_put_request"]
     assert override["unit_usd"] == pytest.approx(S3_PUT_OVERRIDE_USD) and "override" in override["source"]
     assert meta["prices"]["prices"]["lambda_request"]["source"] == "https://aws.amazon.com/lambda/pricing/"
     assert "runtime" in runtime_run.report["sections"]
+
+
+def test_timed_runs_start_warm(runtime_run):
+    warm = runtime_run.report["runtime"]["warm_up"]
+    # one unmeasured job per implementation, before the first timed run
+    assert set(warm["jobs_s"]) == {"baseline", "durable_ref"} and all(s > 0 for s in warm["jobs_s"].values())
+    assert warm["compile_s"] >= 0 and warm["input"]["frames"] == 30
+    err = runtime_run.stderr
+    assert err.index("runtime: warmed up:") < err.index("runtime: baseline run: monolithic encode")
 
 
 # -- operation counts worked out from the designs ----------------------------------------------------------
@@ -186,8 +222,9 @@ def test_durable_checkpoint_bytes_match_its_step_results(durable_rt, tiny_video)
 
 # -- cost ---------------------------------------------------------------------------------------------------
 
-def hand_cost(rt: dict) -> float:
-    """Per video, from the measured counts and sizes and the prices of FACTS.md (us-east-1)."""
+def hand_cost(name: str, rt: dict) -> float:
+    """Per video, from the measured counts and sizes, the template's memory sizes and retention periods,
+    and the prices of FACTS.md (us-east-1)."""
     s3 = rt["workflow_storage_ops"]["by_operation"].get("s3", {})
     put_tier = sum(n for op, n in s3.items() if op in ("PutObject", "ListObjectsV2"))
     get_tier = sum(n for op, n in s3.items() if op in ("GetObject", "HeadObject"))
@@ -195,26 +232,61 @@ def hand_cost(rt: dict) -> float:
     units = rt["workflow_storage_ops"]["dynamodb_request_units"]
     end = rt["state_bytes"]["end"]
     durable = rt["durable"] or {}
-    state_months = RETENTION_DAYS * 24 / 730
+    template = template_of(name)
+    gb_seconds = sum(f["billed_seconds"] * template["memory_mb"][function] / 1024
+                     for function, f in rt["lambda"]["by_function"].items())
+    retained_gb_months = sum(num_bytes / GB * template["durable_days"][function] * 24 / 730
+                             for function, num_bytes in durable.get("checkpointed_bytes_by_function", {}).items())
+    work_days = template["work_days"] or template["state_days"]
     return (rt["lambda"]["invocations"] * 0.20 / 1e6
-            + rt["lambda"]["billed_seconds"] * MEMORY_MB / 1024 * 0.0000166667
+            + gb_seconds * 0.0000166667
             + units["write"] * 0.625 / 1e6 + units["read"] * 0.125 / 1e6
-            + end["dynamodb_storage_bytes"] / GB * state_months * 0.25
+            + end["dynamodb_storage_bytes"] / GB * template["state_days"] * 24 / 730 * 0.25
+            + end["s3_workflow_state_bytes"] / GB * work_days * 24 / 730 * 0.023
             + put_tier * S3_PUT_OVERRIDE_USD + get_tier * 0.0004 / 1000
             + end["s3_media_bytes"] / GB * (30 * 24 / 730) * 0.023
             + durable.get("operations", 0) * 8.00 / 1e6
-            + durable.get("checkpointed_bytes", 0) / GB * (0.25 + state_months * 0.15))
+            + durable.get("checkpointed_bytes", 0) / GB * 0.25 + retained_gb_months * 0.15)
 
 
 @pytest.mark.parametrize("name", ["baseline", "durable_ref"])
 def test_cost_is_the_hand_computed_cost_of_the_measured_mix(runtime_run, name):
     rt = runtime_run.report["implementations"][name]["runtime"]
-    assert rt["cost_usd"]["per_video_usd"] == pytest.approx(hand_cost(rt), rel=1e-9)
+    assert rt["cost_usd"]["per_video_usd"] == pytest.approx(hand_cost(name, rt), rel=1e-9)
     items = {i["item"]: i for i in rt["cost_usd"]["breakdown"]}
     assert items["s3_put_requests"]["unit_usd"] == pytest.approx(S3_PUT_OVERRIDE_USD)
-    assert items["lambda_compute"]["quantity"] == pytest.approx(rt["lambda"]["billed_seconds"] * MEMORY_MB / 1024)
-    # Step Functions reference: start, 4 states, one EncodeChunk per chunk, end
-    assert rt["step_functions_reference_usd"]["transitions"] == N + 6
+    assert rt["lambda"]["billed_seconds_basis"] == "measured"
+    assert rt["lambda"]["billed_seconds"] == pytest.approx(sum(f["billed_seconds"]
+                                                               for f in rt["lambda"]["by_function"].values()))
+    # Step Functions reference: Validate, Chunk, the Map, Assemble, and one EncodeChunk per chunk
+    assert rt["step_functions_reference_usd"]["transitions"] == N + 4
+
+
+def test_every_invocation_is_timed_whole_on_both_sides(baseline_rt, durable_rt):
+    base = baseline_rt["lambda"]["by_function"]
+    assert {f: v["requests"] for f, v in base.items()} == {"validate": 1, "chunk": 1, "encode": N, "assemble": 1}
+    durable = durable_rt["lambda"]["by_function"]
+    # every orchestrator invocation (the first and each replay) and every encoder invocation
+    assert durable["orchestrator"]["requests"] == durable_rt["durable"]["replays"] + 1
+    assert durable["encoder"]["requests"] == N
+    # a whole invocation holds its step bodies: encoders their encode, the orchestrator its three stages
+    assert durable["encoder"]["billed_seconds"] >= sum(durable_rt["chunk_latency_s"])
+    stages = durable_rt["stage_latency_s"]
+    assert durable["orchestrator"]["billed_seconds"] >= stages["validate"] + stages["chunk"] + stages["assemble"]
+    rows = {row["function"]: row for row in durable_rt["cost_usd"]["lambda_functions"]}
+    assert rows["orchestrator"]["memory_mb"] == template_of("durable_ref")["memory_mb"]["orchestrator"]
+
+
+def test_the_storage_quota_is_met_by_one_execution_not_the_sum(durable_rt):
+    durable = durable_rt["durable"]
+    by_function = durable["checkpointed_bytes_by_function"]
+    assert sum(by_function.values()) == durable["checkpointed_bytes"]
+    # the orchestrator's execution writes most; the job's sum over N + 1 executions is more than it
+    assert durable["largest_execution_checkpointed_bytes"] == by_function["orchestrator"]
+    assert durable["largest_execution_checkpointed_bytes"] < durable["checkpointed_bytes"]
+    quotas = durable_rt["sweep"]["projection"]["quotas"]
+    quota = next(q for q in quotas if q["name"] == "Durable execution storage written")
+    assert quota["metric"] == "largest_execution_checkpointed_bytes"
 
 
 def test_only_the_durable_design_pays_durable_operations_and_only_the_baseline_dynamodb(baseline_rt, durable_rt):

@@ -3,6 +3,7 @@ quotas, the summary sentences, the line chart, the inputs, the sampler's budget,
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -147,3 +148,18 @@ def test_checkpoint_payloads_by_operation_type():
     # a map's (CONTEXT) larger result is replayed, not checkpointed: the limit meets the step's 300 bytes
     assert largest_limited_payload(by_type) == 300
     assert largest_limited_payload({"CONTEXT": by_type["CONTEXT"]}) is None
+
+
+def test_warm_up_compiles_the_bytecode_of_every_package(tmp_path):
+    import importlib.util
+
+    from metrics.report.runtime_warmup import compile_bytecode
+
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    for module in (package / "__init__.py", package / "sub" / "mod.py"):
+        module.write_text("VALUE = 1\n")
+    assert not any(tmp_path.rglob("*.pyc"))
+    compile_bytecode([package, package, tmp_path / "missing"])
+    for module in (package / "__init__.py", package / "sub" / "mod.py"):
+        assert Path(importlib.util.cache_from_source(str(module))).is_file()

@@ -76,14 +76,14 @@ def test_explicit_state_run(video: Path, prices) -> None:
     # job item: pk 2 + 8, status 6 + 4 ("DONE") = 20 bytes at the end
     assert (end["dynamodb_items"], end["dynamodb_item_bytes"], end["external_state_bytes"]) == (1, 20, 20)
     assert runtime["lambda"] == {"invocations": 5, "billed_seconds": pytest.approx(1.8),
-                                 "billed_seconds_basis": "estimated"}
+                                 "billed_seconds_basis": "estimated", "by_function": None}
     assert runtime["durable"] is None
     items = {i["item"]: i for i in runtime["cost_usd"]["breakdown"]}
     assert items["lambda_requests"]["usd"] == pytest.approx(5 * 0.2e-6)
     assert items["lambda_compute"]["usd"] == pytest.approx(1.8 * 0.0000166667)  # 1.8 s at 1 GB
     assert items["dynamodb_writes"]["quantity"] == 2 and items["s3_put_requests"]["quantity"] == 4
     assert items["s3_get_requests"]["quantity"] == 0  # DeleteObject is free
-    assert runtime["step_functions_reference_usd"]["transitions"] == 8
+    assert runtime["step_functions_reference_usd"]["transitions"] == 6
     assert runtime["chunk_latency_summary"]["max"] == 0.7
 
 
@@ -91,7 +91,7 @@ def test_durable_run_adds_checkpoints_and_durable_operations(video: Path, prices
     measured = measure_run(fake_run_local, video, bucket=BUCKET, table=TABLE, sample_interval_s=0.05, durable=True)
     runtime = runtime_figures(measured, prices)
     assert runtime["durable"] == {"operations": 11, "checkpointed_bytes": 600, "checkpoint_calls": 12, "replays": 2,
-                                  "largest_checkpoint_bytes": 140}
+                                  "largest_checkpoint_bytes": 140, "largest_execution_checkpointed_bytes": None}
     assert runtime["state_bytes"]["end"]["checkpointed_bytes"] == 600
     assert runtime["state_bytes"]["peak"]["external_state_bytes"] == 600
     assert runtime["lambda"]["invocations"] == 3 + 2
@@ -124,3 +124,35 @@ def test_sweep_points_fit_and_repeat_summary(video: Path, prices) -> None:
     summary = repeat_summary(runtimes)
     assert summary["runs"] == 2 and summary["storage_ops_total"]["n"] == 2
     assert summary["stage_latency_s"]["assemble"]["median"] == pytest.approx(0.3)
+
+
+def test_whole_invocations_are_billed_function_by_function(video: Path, prices) -> None:
+    def timed_run_local(video: Path, **kwargs) -> dict:
+        result = fake_run_local(video, durable=True, **kwargs)
+        # Three orchestrator invocations (the first and two replays) and two encoder invocations, timed whole,
+        # and the checkpoint bytes of each execution (the orchestrator's and one per chunk's encoder).
+        result["invocation_seconds"] = {"orchestrator": [0.3, 0.0004, 0.2], "encoder": [1.0, 1.5]}
+        # the encoders' steps waited 0.5 s in all for one of the machine's cores: not billed
+        result["invocation_core_wait_s"] = {"encoder": 0.5}
+        result["execution_functions"] = {"o": "orchestrator", "e1": "encoder", "e2": "encoder"}
+        result["checkpoint_payload_bytes_by_execution"] = {"o": 400, "e1": 100, "e2": 100}
+        return result
+
+    measured = measure_run(timed_run_local, video, bucket=BUCKET, table=TABLE, sample_interval_s=0.05)
+    settings = CostSettings(function_memory_mb={"orchestrator": 2048, "encoder": 1024},
+                            function_durable_retention_days={"orchestrator": 14, "encoder": 7})
+    runtime = runtime_figures(measured, prices, settings)
+    # Each invocation rounds up to a millisecond: 0.3 + 0.001 + 0.2, and 1.0 + 1.5 less the 0.5 s waited.
+    assert runtime["lambda"]["billed_seconds_basis"] == "measured"
+    assert runtime["lambda"]["by_function"] == {
+        "encoder": {"requests": 2, "billed_seconds": pytest.approx(2.0)},
+        "orchestrator": {"requests": 3, "billed_seconds": pytest.approx(0.501)},
+    }
+    assert runtime["lambda"]["invocations"] == 5 and runtime["lambda"]["billed_seconds"] == pytest.approx(2.501)
+    compute = next(i for i in runtime["cost_usd"]["breakdown"] if i["item"] == "lambda_compute")
+    assert compute["quantity"] == pytest.approx(0.501 * 2 + 2.0 * 1)
+    assert runtime["durable"]["largest_execution_checkpointed_bytes"] == 400
+    assert runtime["durable"]["checkpointed_bytes_by_function"] == {"encoder": 200, "orchestrator": 400}
+    retained = next(i for i in runtime["cost_usd"]["breakdown"] if i["item"] == "durable_data_retained")
+    assert retained["quantity"] == pytest.approx((400 * 14 + 200 * 7) / 2**30 * 24 / 730)
+    assert sweep_point(runtime)["largest_execution_checkpointed_bytes"] == 400
