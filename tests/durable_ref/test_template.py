@@ -21,9 +21,24 @@ def test_template_passes_cfn_lint() -> None:
 
 
 def test_cfn_lint_checks_durable_config() -> None:
-    """cfn-lint's spec knows DurableConfig, so the clean run above means something."""
-    broken = TEMPLATE.read_text().replace("RetentionPeriodInDays: 14", "RetentionPeriodInDays: 400")
-    assert any("maximum of 90" in str(match) for match in lint(broken))
+    """cfn-lint's spec knows DurableConfig's properties, so the clean run above means something. (cfn-lint
+    1.51 also rejected a retention above 90 days; 1.58 no longer checks the range, see FACTS.md.)"""
+    misspelt = TEMPLATE.read_text().replace("RetentionPeriodInDays: 14", "RetentionDays: 14")
+    assert any("'RetentionDays' was unexpected" in str(match) for match in lint(misspelt))
+    mistyped = TEMPLATE.read_text().replace("RetentionPeriodInDays: 14", "RetentionPeriodInDays: fourteen")
+    assert any("'fourteen' is not of type 'number'" in str(match) for match in lint(mistyped))
+
+
+def test_work_objects_expire_as_in_the_baseline() -> None:
+    """A job that never ended (timed out, stopped) leaves work/ objects no step deletes; the bucket
+    expires them with the baseline's rule."""
+    rules = {rule["Id"]: rule for rule in resources()["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-orphaned-work"] == {
+        "Id": "expire-orphaned-work", "Status": "Enabled", "Prefix": "work/", "ExpirationInDays": 7,
+    }
+    baseline = Path(__file__).resolve().parents[2] / "baseline" / "template.yaml"
+    baseline_bucket = decode_str(baseline.read_text())[0]["Resources"]["MediaBucket"]["Properties"]
+    assert baseline_bucket["LifecycleConfiguration"] == resources()["MediaBucket"]["Properties"]["LifecycleConfiguration"]
 
 
 def test_both_functions_are_durable_and_invoked_by_alias() -> None:
