@@ -94,15 +94,19 @@ def assemble_step(step: StepContext, job_id: str, input_key: str, video: dict, c
                 audio_source, _ = storage.download_input(deployment.bucket, input_key, work / Path(input_key).name)
             output = work / "output.mp4"
             media.assemble(parts, audio_source, video["audio_codec"], output, video["frames"])
-            # Published only now, once every chunk is encoded and the whole file checked.
-            published = storage.publish_once(output, deployment.bucket, output_key, identity)
+            # Published only now, once every chunk is encoded and the whole file checked. A refused publish
+            # means the output exists (an earlier run of this step, or another execution of this job id):
+            # it is this job's if it was made from the same input.
+            ours = storage.publish_once(output, deployment.bucket, output_key, identity) or (
+                storage.metadata(deployment.bucket, output_key) == identity
+            )
     except WorkObjectMissingError:
         # A step runs at least once: an invocation that died after publishing and deleting the parts,
         # before this step's result was checkpointed, runs it again and finds the parts gone.
-        if storage.metadata(deployment.bucket, output_key) is None:
+        if storage.metadata(deployment.bucket, output_key) != identity:
             raise
-        published = False
-    if not published and storage.metadata(deployment.bucket, output_key) != identity:
+        ours = True
+    if not ours:
         raise JobIdConflictError(f"job id {job_id} is already used for another input")
     storage.delete_prefix(deployment.bucket, layout.work_prefix(job_id))
     # media.assemble publishes nothing but an output of exactly the input's frame count.

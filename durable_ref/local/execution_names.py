@@ -5,21 +5,18 @@ service then starts nothing new for that name: the same payload gets the existin
 ended), another payload is refused (``DurableExecutionAlreadyStartedException``). The runner starts a new
 execution for every ``run_async``, whatever its name, and forgets them with its store; this records each
 named execution's payload and report in a bucket of its own on the same S3 endpoint, so that the record
-lives and ends with the local "account" (moto's state), across ``run_local`` calls and processes. It goes
-through a sibling Session, so that the job's counters do not see it. Records never expire: a local run is
-always within the retention period.
+lives and ends with the local "account" (moto's state), across ``run_local`` calls and processes. Its
+client is a set-up client (``setup.setup_client``), which the job's counters do not see. Records never
+expire: a local run is always within the retention period.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from local_aws import sibling_session
-
-from .. import storage
+from .setup import ensure_bucket
 
 #: Where the local service keeps its record of named executions (not the pipeline's bucket).
 REGISTRY_BUCKET = "durable-local-service"
@@ -30,15 +27,10 @@ class ExecutionNameTaken(Exception):
 
 
 class ExecutionNames:
-    def __init__(self, session: boto3.session.Session, endpoint_url: str | None, function: str) -> None:
-        self._s3 = sibling_session(session).client("s3", endpoint_url=endpoint_url, config=storage.CLIENT_CONFIG)
+    def __init__(self, s3: Any, region: str | None, function: str) -> None:
+        self._s3 = s3
         self._function = function
-        try:
-            self._s3.head_bucket(Bucket=REGISTRY_BUCKET)
-        except ClientError:
-            region = session.region_name
-            options = {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-            self._s3.create_bucket(Bucket=REGISTRY_BUCKET, **options)
+        ensure_bucket(s3, REGISTRY_BUCKET, region)
 
     def _key(self, name: str) -> str:
         return f"executions/{self._function}/{name}.json"

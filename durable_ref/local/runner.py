@@ -17,9 +17,8 @@ import boto3
 from aws_durable_execution_sdk_python_testing.execution import ExecutionStatus
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestResult, DurableFunctionTestRunner
 from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
-from botocore.exceptions import ClientError
 
-from local_aws import local_session, sibling_session
+from local_aws import local_session
 from media import PipelineSettings, count_frames, layout
 
 from .. import config, encoder, orchestrator, storage
@@ -27,6 +26,7 @@ from ..exceptions import JobIdConflictError
 from . import capacity, facts, instrument
 from .execution_names import ExecutionNames, ExecutionNameTaken
 from .faults import ChunkFaults
+from .setup import ensure_bucket, setup_client
 
 #: Durable execution timeout of a local job (the template's ExecutionTimeout).
 EXECUTION_TIMEOUT_S = 3600
@@ -61,7 +61,8 @@ def run_local(
     with contextlib.ExitStack() as stack:
         session = local_session(stack, session, endpoint_url)
         bucket = config.DurableRefConfig.from_environment().bucket
-        _ensure_bucket(session, endpoint_url, bucket)
+        # Set-up, not the job's.
+        ensure_bucket(setup_client(session, endpoint_url), bucket, session.region_name)
         storage.use_session(session, endpoint_url)
         try:
             input_key = layout.input_key(job_id, _key_safe(video.name))
@@ -90,7 +91,7 @@ def run_job(
     another payload refuses the job (``job_id_conflict``); see ``execution_names``."""
     job_config = replace(config.DurableRefConfig.from_environment(), settings=settings)
     payload = json.dumps({"job_id": job_id, "input_key": input_key})
-    names = ExecutionNames(session, endpoint_url, "orchestrator")
+    names = ExecutionNames(setup_client(session, endpoint_url), session.region_name, "orchestrator")
     try:
         earlier = names.find(job_id, payload)
     except ExecutionNameTaken:
@@ -248,17 +249,6 @@ def _failure_kind(execution) -> str:
     if execution.close_status is ExecutionStatus.TIMED_OUT:
         return "timed_out"
     return facts.error_kind(execution) or "stage_failed"
-
-
-def _ensure_bucket(session: boto3.session.Session, endpoint_url: str | None, bucket: str) -> None:
-    """Set-up, not the job's: through a sibling Session, so that counters on ``session`` do not see it."""
-    client = sibling_session(session).client("s3", endpoint_url=endpoint_url, config=storage.CLIENT_CONFIG)
-    region = session.region_name
-    try:
-        client.head_bucket(Bucket=bucket)
-    except ClientError:
-        options = {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        client.create_bucket(Bucket=bucket, **options)
 
 
 def _key_safe(name: str) -> str:
