@@ -52,7 +52,7 @@ def chunk_step(step: StepContext, job_id: str, input_key: str) -> list[int]:
     """Split the input into chunks in S3; return each chunk's frame count, in order.
 
     That list is all the later stages need: a chunk's and its encoded part's keys follow from the job id
-    and the index (``media.layout``). At about 3 bytes a chunk it stays far below the service's 256 KB
+    and the index (``media.layout``). At 2-4 bytes a chunk it stays far below the service's 256 KB
     checkpoint limit at ExCamera's 3,552 chunks."""
     deployment = config.current()
     chunk_seconds = deployment.settings.chunk_seconds

@@ -183,13 +183,18 @@ def test_runs_against_an_s3_endpoint(small_video: Path, tmp_path: Path) -> None:
     )
 
 
-def failing_stage(stage: str, failed_attempts: int | None):
-    """Make a stage's step raise a transient S3 error on its first ``failed_attempts`` (None: all) attempts."""
+def slow_down() -> Exception:
+    return ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject")
+
+
+def failing_stage(stage: str, failed_attempts: int | None, error=slow_down):
+    """Make a stage's step raise ``error()`` (a transient S3 error) on its first ``failed_attempts`` (None:
+    all) attempts."""
     module, attribute = STEP_FACTORIES[stage]
 
     def inject(step_context, args, run):
         if failed_attempts is None or step_context.attempt <= failed_attempts:
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject")
+            raise error()
         return run()
 
     return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
@@ -202,6 +207,14 @@ def test_transient_stage_error_is_retried_by_the_step(small_video: Path, session
     assert result["status"] == "SUCCEEDED", result["error"]
     assert result["step_executions"] == {"validate": 1, "chunk": 2, "encode": 2, "assemble": 1}
     assert result["output_frames"] == 120
+
+
+def test_any_error_but_a_media_error_is_retried_as_lambda_retries_a_baseline_stage(small_video: Path, session) -> None:
+    with failing_stage("assemble", 1, lambda: RuntimeError("ffmpeg was killed")):
+        result = run_local(small_video, session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["step_executions"]["assemble"] == 2 and result["output_frames"] == 120
 
 
 def test_stage_out_of_attempts_fails_the_job(small_video: Path, session) -> None:
