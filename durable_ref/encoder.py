@@ -10,14 +10,14 @@ import tempfile
 from pathlib import Path
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, StepError, durable_execution, durable_step
-from aws_durable_execution_sdk_python.config import StepConfig
+from aws_durable_execution_sdk_python.exceptions import StepInterruptedError
 
 import media
 from media import layout
 
 from . import config, storage
 from .exceptions import ChunkFailedError, WorkObjectMissingError
-from .retries import backoff, is_error_of
+from .retries import backoff, is_error_of, step_config
 
 
 @durable_step
@@ -45,9 +45,12 @@ def handler(event: dict, context: DurableContext) -> None:
         context.step(
             encode_step(event["job_id"], event["index"], event["frames"]),
             name="encode",
-            config=StepConfig(retry_strategy=retry),
+            config=step_config(retry),
         )
     except StepError as error:
         if is_error_of(error.error_type, WorkObjectMissingError):
             raise WorkObjectMissingError(error.message) from None
-        raise ChunkFailedError(f"chunk {event['index']} failed after {attempts} attempts: {error.message}") from None
+        reason = error.message
+        if is_error_of(error.error_type, StepInterruptedError):
+            reason = "its encoder stopped before finishing (timeout or crash)"  # the baseline's words
+        raise ChunkFailedError(f"chunk {event['index']} failed after {attempts} attempts: {reason}") from None

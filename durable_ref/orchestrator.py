@@ -28,7 +28,7 @@ from media.concurrency import run_all
 
 from . import config, storage
 from .exceptions import JobIdConflictError, StageFailedError, WorkObjectMissingError
-from .retries import backoff, is_error_of
+from .retries import backoff, is_error_of, step_config
 
 
 @durable_step
@@ -119,9 +119,7 @@ def discard_work_step(step: StepContext, job_id: str) -> int:
 
 
 def _stage_config(deployment: config.DurableRefConfig) -> StepConfig:
-    return StepConfig(
-        retry_strategy=backoff(deployment.settings.max_stage_attempts, deployment.retry_delay_s, final=(MediaError,))
-    )
+    return step_config(backoff(deployment.settings.max_stage_attempts, deployment.retry_delay_s, final=(MediaError,)))
 
 
 def _run_stage(context: DurableContext, name: str, step: Any, stage_config: StepConfig, attempts: int) -> Any:

@@ -1,16 +1,24 @@
-"""The retry strategy of every durable step: exponential back-off, except for errors that would recur.
+"""The step config of every durable step: exponential back-off, except for errors that would recur, and
+an attempt whose invocation died counted as a failed attempt.
 
 Both functions use it: the orchestrator's stages (validate, chunk, assemble) give up at once on a
 ``MediaError`` (bad input, a job id conflict, a missing work object), as the baseline fails the job on
 one; anything else (S3, disk, network) is retried, as Lambda retries a baseline stage's invocation error.
 The encoder retries a failed encode too, and gives up at once only on a missing chunk.
+
+Steps are ``AT_MOST_ONCE_PER_RETRY``: the SDK waits for an attempt's START checkpoint before running it, and
+an attempt whose invocation died (timeout, out of memory) fails with ``StepInterruptedError`` on the next
+invocation and goes to the retry strategy. That is the baseline's accounting (every delivery of a stage
+counts against its attempts), and a step that kills its invocation every time ends with the stage's or
+chunk's error after its attempts. With the SDK's default (``AT_LEAST_ONCE_PER_RETRY``) such an attempt
+runs again without counting, until the service gives up on the invocations or the execution times out.
 """
 from __future__ import annotations
 
 import sys
 from typing import Callable
 
-from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.config import Duration, StepConfig, StepSemantics
 from aws_durable_execution_sdk_python.retries import RetryDecision, RetryStrategyConfig, create_retry_strategy
 
 RetryStrategy = Callable[[Exception, int], RetryDecision]
@@ -29,6 +37,10 @@ def backoff(max_attempts: int, initial_delay_s: int, final: tuple[type[Exception
         return retry(error, attempts_made)
 
     return decide
+
+
+def step_config(retry_strategy: RetryStrategy) -> StepConfig:
+    return StepConfig(retry_strategy=retry_strategy, step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)
 
 
 def is_error_of(error_type: str | None, base: type[Exception]) -> bool:

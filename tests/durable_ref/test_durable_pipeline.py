@@ -343,3 +343,48 @@ def test_checkpoints_hold_frame_counts_not_requests_or_keys(small_video: Path, s
     assert results["chunk"] == [EXTENDED_TYPES_SERDES.serialize([30, 30, 30, 30])]
     assert results["encode"] == ["null"] * 4  # each encoder's step: no result
     assert result["largest_payload_bytes"] < 1024
+
+
+@pytest.fixture
+def no_reinvoke_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner waits a real 5 s before re-invoking after a failed invocation; these tests fail many."""
+    from aws_durable_execution_sdk_python_testing.executor import Executor
+
+    monkeypatch.setattr(Executor, "RETRY_BACKOFF_SECONDS", 0)
+
+
+def crashing_always(stage: str):
+    """Kill the invocation running ``stage``'s step on every attempt (a timeout or out-of-memory each time)."""
+    from durable_ref.local import InjectedCrash
+
+    module, attribute = STEP_FACTORIES[stage]
+
+    def inject(step_context, args, run):
+        raise InjectedCrash(f"injected crash in {stage}")
+
+    return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
+
+
+def test_stage_whose_invocation_dies_every_time_fails_after_its_attempts(small_video: Path, session, no_reinvoke_wait) -> None:
+    """An interrupted attempt counts (AT_MOST_ONCE_PER_RETRY), as a baseline stage's lost delivery does."""
+    settings = replace(media.PipelineSettings(), max_stage_attempts=2)
+    with crashing_always("chunk"):
+        result = run_local(small_video, settings=settings, session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
+    assert result["error"] == "stage chunk did not finish after 2 attempts"
+    assert result["step_executions"] == {"validate": 1, "chunk": 2, "cleanup": 1}
+    assert keys(session, "output/") == [] and keys(session, "work/") == []
+
+
+def test_encoder_dying_every_time_fails_its_chunk_after_its_attempts(small_video: Path, session, no_reinvoke_wait) -> None:
+    settings = replace(media.PipelineSettings(), max_chunk_attempts=2)
+    with crashing_always("encode"):
+        result = run_local(small_video, settings=settings, session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "chunk_failed")
+    assert result["error"] in {
+        f"chunk {i} failed after 2 attempts: its encoder stopped before finishing (timeout or crash)" for i in (0, 1)
+    }
+    assert result["chunk_attempts"] == [2, 2]
+    assert keys(session, "output/") == [] and keys(session, "work/") == []
