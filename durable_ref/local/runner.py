@@ -67,7 +67,7 @@ def run_local(
         try:
             input_key = layout.input_key(job_id, _key_safe(video.name))
             if not _upload_input(video, bucket, input_key):
-                return refused_report(job_id)
+                return _refused_report(job_id)
         finally:
             storage.use_session(None)
         return run_job(job_id, input_key, settings=settings, output=output, session=session,
@@ -95,7 +95,7 @@ def run_job(
     try:
         earlier = names.find(job_id, payload)
     except ExecutionNameTaken:
-        return refused_report(job_id)
+        return _refused_report(job_id)
     config.use(job_config)
     storage.use_session(session, endpoint_url)
     try:
@@ -130,10 +130,11 @@ def _upload_input(video: Path, bucket: str, key: str) -> bool:
         return True
     existing = storage.s3().head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
     # A single PUT's ETag is the MD5 of the object's bytes (SSE-S3 included).
-    return existing == hashlib.md5(video.read_bytes()).hexdigest()
+    with open(video, "rb") as data:
+        return existing == hashlib.file_digest(data, "md5").hexdigest()
 
 
-def refused_report(job_id: str) -> dict[str, Any]:
+def _refused_report(job_id: str) -> dict[str, Any]:
     """The CLI's JSON fields of a job the service refused to start: its id names another input's job."""
     return {
         "status": "FAILED",
