@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from .exceptions import InputNotFoundError
+from .exceptions import InputNotFoundError, WorkObjectMissingError
 
 #: The same client settings as the baseline's, so that neither side pays for S3 I/O the other does not:
 #: throttling retried by botocore with backoff, request checksums only where an API requires them, and
@@ -50,32 +50,58 @@ def s3():
         return _client
 
 
-def download(bucket: str, key: str, path: str | os.PathLike) -> Path:
+def _get(bucket: str, key: str, path: str | os.PathLike, missing: type[Exception], what: str) -> str:
+    """Stream object ``key`` to ``path``; return its ETag. A missing object raises ``missing``."""
     try:
-        body = s3().get_object(Bucket=bucket, Key=key)["Body"]
+        response = s3().get_object(Bucket=bucket, Key=key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-            raise InputNotFoundError(f"input object s3://{bucket}/{key} does not exist") from None
+            raise missing(f"{what} s3://{bucket}/{key} does not exist") from None
         raise
-    with body, open(path, "wb") as out:
+    with response["Body"] as body, open(path, "wb") as out:
         shutil.copyfileobj(body, out, _COPY_BUFFER)
+    return response["ETag"]
+
+
+def download_input(bucket: str, key: str, path: str | os.PathLike) -> tuple[Path, str]:
+    """The job's input to ``path``; return the path and the object's ETag (its identity at publish)."""
+    etag = _get(bucket, key, path, InputNotFoundError, "input object")
+    return Path(path), etag
+
+
+def download_work(bucket: str, key: str, path: str | os.PathLike) -> Path:
+    """A chunk or an encoded part to ``path``."""
+    _get(bucket, key, path, WorkObjectMissingError, "work object")
     return Path(path)
 
 
-def exists(bucket: str, key: str) -> bool:
+def metadata(bucket: str, key: str) -> dict[str, str] | None:
+    """The user metadata of object ``key`` (boto3's ``Metadata``), None if there is no such object."""
     try:
-        s3().head_object(Bucket=bucket, Key=key)
+        return s3().head_object(Bucket=bucket, Key=key)["Metadata"]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
+            return None
         raise
-    return True
 
 
 def upload(path: str | os.PathLike, bucket: str, key: str) -> str:
     with open(path, "rb") as data:
         s3().put_object(Bucket=bucket, Key=key, Body=data)
     return key
+
+
+def publish_once(path: str | os.PathLike, bucket: str, key: str, metadata: dict[str, str]) -> bool:
+    """Create ``key`` with ``metadata`` only if it does not exist yet (``IfNoneMatch="*"``, as the baseline
+    publishes); False if it already did, whoever wrote it."""
+    try:
+        with open(path, "rb") as data:
+            s3().put_object(Bucket=bucket, Key=key, Body=data, Metadata=metadata, IfNoneMatch="*")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+            return False
+        raise
+    return True
 
 
 def delete_prefix(bucket: str, prefix: str) -> int:

@@ -183,13 +183,18 @@ def test_runs_against_an_s3_endpoint(small_video: Path, tmp_path: Path) -> None:
     )
 
 
-def failing_stage(stage: str, failed_attempts: int | None):
-    """Make a stage's step raise a transient S3 error on its first ``failed_attempts`` (None: all) attempts."""
+def slow_down() -> Exception:
+    return ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject")
+
+
+def failing_stage(stage: str, failed_attempts: int | None, error=slow_down):
+    """Make a stage's step raise ``error()`` (a transient S3 error) on its first ``failed_attempts`` (None:
+    all) attempts."""
     module, attribute = STEP_FACTORIES[stage]
 
     def inject(step_context, args, run):
         if failed_attempts is None or step_context.attempt <= failed_attempts:
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject")
+            raise error()
         return run()
 
     return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
@@ -204,13 +209,21 @@ def test_transient_stage_error_is_retried_by_the_step(small_video: Path, session
     assert result["output_frames"] == 120
 
 
+def test_any_error_but_a_media_error_is_retried_as_lambda_retries_a_baseline_stage(small_video: Path, session) -> None:
+    with failing_stage("assemble", 1, lambda: RuntimeError("ffmpeg was killed")):
+        result = run_local(small_video, session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["step_executions"]["assemble"] == 2 and result["output_frames"] == 120
+
+
 def test_stage_out_of_attempts_fails_the_job(small_video: Path, session) -> None:
     settings = replace(media.PipelineSettings(), max_stage_attempts=2)
     with failing_stage("validate", None):
         result = run_local(small_video, settings=settings, session=session)
 
     assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
-    assert "SlowDown" in result["error"]
+    assert result["error"] == "stage validate did not finish after 2 attempts"  # the baseline's words
     assert result["step_executions"] == {"validate": 2}
 
 
@@ -241,3 +254,137 @@ def test_encode_lanes_gate_only_the_encode_and_report_each_threads_wait(monkeypa
     first, second = sorted(waits.values())
     assert first < 0.1 and second >= 0.15  # the second waited for the one core, and only it
     assert media.encode_chunk is slow_encode  # the gate is gone after the block
+
+
+def test_input_key_outside_the_jobs_prefix_is_refused(small_video: Path, session) -> None:
+    """A job reads only its own upload, as in the baseline; another job's input is not touched."""
+    session.client("s3").create_bucket(Bucket=BUCKET)
+    session.client("s3").upload_file(str(small_video), BUCKET, "input/job-2/small.mp4")
+
+    result = run_job("job-1", "input/job-2/small.mp4", session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "invalid_request")
+    assert result["error"] == "input key 'input/job-2/small.mp4' is not under input/job-1/"
+    assert result["step_executions"] == {} and keys(session, "output/") == []
+
+
+def deleting_before(stage: str, key_of) -> mock._patch:
+    """Delete the work object ``key_of(args)`` just before each run of ``stage``'s step, as a concurrent
+    clean-up would."""
+    module, attribute = STEP_FACTORIES[stage]
+
+    def inject(step_context, args, run):
+        s3 = make_session().client("s3")
+        s3.delete_object(Bucket=BUCKET, Key=key_of(args))
+        return run()
+
+    return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
+
+
+def test_missing_chunk_fails_the_job_at_once_with_its_key(small_video: Path, session) -> None:
+    with deleting_before("encode", lambda args: layout.chunk_key(args[0], 1) if args[1] == 1 else "absent"):
+        result = run_local(small_video, session=session)
+
+    job = result["job_id"]
+    assert (result["status"], result["error_kind"]) == ("FAILED", "work_object_missing")
+    assert result["error"] == f"work object s3://{BUCKET}/{layout.chunk_key(job, 1)} does not exist"
+    assert result["chunk_attempts"] == [1, 1]  # not retried: the chunk stays gone
+    assert "assemble" not in result["step_executions"] and result["step_executions"]["cleanup"] == 1
+    assert keys(session, "output/") == [] and keys(session, layout.work_prefix(job)) == []
+
+
+def test_missing_encoded_part_fails_assembly_with_its_key(small_video: Path, session) -> None:
+    with deleting_before("assemble", lambda args: layout.encoded_key(args[0], 0)):
+        result = run_local(small_video, session=session)
+
+    job = result["job_id"]
+    assert (result["status"], result["error_kind"]) == ("FAILED", "work_object_missing")
+    assert result["error"] == f"work object s3://{BUCKET}/{layout.encoded_key(job, 0)} does not exist"
+    assert result["step_executions"]["assemble"] == 1  # a MediaError: not retried
+    assert keys(session, "output/") == [] and keys(session, layout.work_prefix(job)) == []
+
+
+def test_assembly_run_again_after_publishing_keeps_the_one_output(small_video: Path, tmp_path: Path, session) -> None:
+    """A step runs at least once: its first run publishes and deletes the parts, then fails before its
+    result is checkpointed; the second run finds the parts gone and the output made from this input."""
+    module, attribute = STEP_FACTORIES["assemble"]
+
+    def fail_after_first_run(step_context, args, run):
+        value = run()
+        if step_context.attempt == 1:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "lost"}}, "PutObject")
+        return value
+
+    with mock.patch.object(module, attribute, around(getattr(module, attribute), fail_after_first_run)):
+        result = run_local(small_video, output=tmp_path / "out.mp4", session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["step_executions"]["assemble"] == 2
+    assert media.count_frames(tmp_path / "out.mp4") == 120
+    assert keys(session, "output/") == [layout.output_key(result["job_id"])]
+
+
+def test_checkpoints_hold_frame_counts_not_requests_or_keys(small_video: Path, session) -> None:
+    """What the 256 KB checkpoint limit meets per chunk: the chunk step's list of frame counts (a few bytes
+    each); the encoders return nothing, since every key follows from the job id and the index."""
+    from aws_durable_execution_sdk_python.serdes import EXTENDED_TYPES_SERDES
+
+    from metrics.runtime.checkpoint_sizes import watching_execution_stores
+
+    with watching_execution_stores() as stores:
+        result = run_local(small_video, settings=replace(media.PipelineSettings(), chunk_seconds=1.0), session=session)
+
+    assert result["status"] == "SUCCEEDED", result["error"]
+    results = {}
+    for execution in stores[0].list_all():
+        for update in execution.updates:
+            if update.operation_type.value in ("STEP", "CHAINED_INVOKE") and update.action.value == "SUCCEED":
+                results.setdefault(update.name, []).append(update.payload)
+    assert results["chunk"] == [EXTENDED_TYPES_SERDES.serialize([30, 30, 30, 30])]
+    assert results["encode"] == ["null"] * 4  # each encoder's step: no result
+    assert result["largest_payload_bytes"] < 1024
+
+
+@pytest.fixture
+def no_reinvoke_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner waits a real 5 s before re-invoking after a failed invocation; these tests fail many."""
+    from aws_durable_execution_sdk_python_testing.executor import Executor
+
+    monkeypatch.setattr(Executor, "RETRY_BACKOFF_SECONDS", 0)
+
+
+def crashing_always(stage: str):
+    """Kill the invocation running ``stage``'s step on every attempt (a timeout or out-of-memory each time)."""
+    from durable_ref.local import InjectedCrash
+
+    module, attribute = STEP_FACTORIES[stage]
+
+    def inject(step_context, args, run):
+        raise InjectedCrash(f"injected crash in {stage}")
+
+    return mock.patch.object(module, attribute, around(getattr(module, attribute), inject))
+
+
+def test_stage_whose_invocation_dies_every_time_fails_after_its_attempts(small_video: Path, session, no_reinvoke_wait) -> None:
+    """An interrupted attempt counts (AT_MOST_ONCE_PER_RETRY), as a baseline stage's lost delivery does."""
+    settings = replace(media.PipelineSettings(), max_stage_attempts=2)
+    with crashing_always("chunk"):
+        result = run_local(small_video, settings=settings, session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
+    assert result["error"] == "stage chunk did not finish after 2 attempts"
+    assert result["step_executions"] == {"validate": 1, "chunk": 2, "cleanup": 1}
+    assert keys(session, "output/") == [] and keys(session, "work/") == []
+
+
+def test_encoder_dying_every_time_fails_its_chunk_after_its_attempts(small_video: Path, session, no_reinvoke_wait) -> None:
+    settings = replace(media.PipelineSettings(), max_chunk_attempts=2)
+    with crashing_always("encode"):
+        result = run_local(small_video, settings=settings, session=session)
+
+    assert (result["status"], result["error_kind"]) == ("FAILED", "chunk_failed")
+    assert result["error"] in {
+        f"chunk {i} failed after 2 attempts: its encoder stopped before finishing (timeout or crash)" for i in (0, 1)
+    }
+    assert result["chunk_attempts"] == [2, 2]
+    assert keys(session, "output/") == [] and keys(session, "work/") == []

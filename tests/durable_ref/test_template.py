@@ -35,6 +35,18 @@ def test_cfn_lint_checks_durable_config() -> None:
         assert any("DurableConfig" in path and path[-1] == expected_leaf for path in paths), paths
 
 
+def test_work_objects_expire_as_in_the_baseline() -> None:
+    """A job that never ended (timed out, stopped) leaves work/ objects no step deletes; the bucket
+    expires them with the baseline's rule."""
+    rules = {rule["Id"]: rule for rule in resources()["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-orphaned-work"] == {
+        "Id": "expire-orphaned-work", "Status": "Enabled", "Prefix": "work/", "ExpirationInDays": 7,
+    }
+    baseline = Path(__file__).resolve().parents[2] / "baseline" / "template.yaml"
+    baseline_bucket = decode_str(baseline.read_text())[0]["Resources"]["MediaBucket"]["Properties"]
+    assert baseline_bucket["LifecycleConfiguration"] == resources()["MediaBucket"]["Properties"]["LifecycleConfiguration"]
+
+
 def test_both_functions_are_durable_and_invoked_by_alias() -> None:
     functions = {name: r["Properties"] for name, r in resources().items() if r["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {"OrchestratorFunction", "EncoderFunction"}

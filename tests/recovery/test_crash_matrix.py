@@ -46,9 +46,9 @@ def test_durable_points_are_every_s3_call_and_checkpointed_update(durable_matrix
     s3_steps = {(p.function, p.scope) for p in points if p.update is None}
     assert s3_steps == {("orchestrator", "validate"), ("orchestrator", "chunk"), ("orchestrator", "assemble"),
                         ("encoder", "encode")}
-    # chunk: 1 read + one upload per chunk; assemble: HEAD of the output, 4 parts + audio, publish, list, delete
+    # chunk: 1 read + one upload per chunk; assemble: 4 parts + audio, publish (a conditional PUT), list, delete
     assert len([p for p in points if p.scope == "chunk"]) == 2 * (1 + chunks)
-    assert len([p for p in points if p.scope == "assemble"]) == 2 * (1 + chunks + 1 + 3)
+    assert len([p for p in points if p.scope == "assemble"]) == 2 * (chunks + 1 + 3)
 
 
 def _assert_all_survived(rows: list[dict]) -> None:
