@@ -221,6 +221,37 @@ THREATS: tuple[Threat, ...] = (
         ("workflow state cost",), "unclear",
         "it favours whichever side keeps its state for less time (see the cost settings)", _retention),
     Threat(
+        "wait-for-all", "open_asymmetry", "a failed chunk ends the durable job only after every chunk settles",
+        "The durable map waits for all encoders (CompletionConfig.all_completed) before it fails the job: its "
+        "encoders cannot see the job's state, so failing early would let the clean-up race running encoders "
+        "and leave orphaned parts. The baseline fails the job at once and each late encoder deletes its own "
+        "part when it finds the job FAILED.",
+        ("failure recovery time", "compute cost of a failed job"), "baseline",
+        "a failed durable job pays for encoding the chunks still running, and ends later"),
+    Threat(
+        "fan-out-cap", "open_asymmetry", "only the durable side caps concurrent encodes",
+        "The durable map runs at most MaxConcurrency encoders at once (100 by default, an SDK setting); the "
+        "baseline's chunk stage starts every encode at once, bounded only by the account's Lambda concurrency "
+        "(capping it would take reserved concurrency or throttling code of its own).",
+        ("scaling", "end-to-end latency above 100 chunks"), "baseline",
+        "above 100 chunks the durable side encodes in waves; the local runs (10 chunks by default) never reach "
+        "the cap"),
+    Threat(
+        "retry-backoff", "open_asymmetry", "retries wait differently",
+        "Durable steps retry after 2 s, doubling, with jitter, each retry a re-invocation; the baseline "
+        "retries a failed encode at once inside the same invocation and leaves other errors to Lambda's "
+        "asynchronous retries, which AWS spaces minutes apart (locally the harness re-delivers at once).",
+        ("failure recovery time", "Lambda billed seconds"), "unclear",
+        "locally the baseline's redeliveries are immediate, which favours it in recovery time; on AWS its "
+        "asynchronous retries would be slower than the durable back-off"),
+    Threat(
+        "dedupe-window", "open_asymmetry", "duplicate submissions are recognised by different records",
+        "The durable side dedupes a job id by its execution name for the execution's retention (14 days), "
+        "the baseline by its job item for the item's TTL; after that both compare the input identity kept in "
+        "the published output's metadata, so a job id reused for another input fails with job_id_conflict on "
+        "both. A job that failed and whose records expired can be run again on both sides.",
+        ("failure recovery",), "neither", "the same guarantee, kept by different records"),
+    Threat(
         "warm-runs", "open_asymmetry", "compared runs start warm",
         "Before the timed runs compare.py compiles the project's bytecode and runs one tiny job of each "
         "pipeline, unmeasured, so that no timed run pays alone for the first run's compilation and cold "
