@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from . import vocabulary as vocab
 from .dataflow import (
-    UNKNOWN, DictV, Evaluator, FuncRef, Method, Obj, Param, Program, Scope, Text, const_str, is_none, item_value,
+    UNKNOWN, DictV, Evaluator, External, FuncRef, Method, Obj, Param, Program, Scope, Text, const_str, is_none, item_value,
     merge_dicts,
 )
 from .syntax import FUNCTION_NODES
@@ -115,6 +115,8 @@ class CallResolver:
         self._calls: dict[int, StateCall | None] = {}
         self._in_progress: set[tuple[str, str]] = set()
         self._class_names: dict[str, list[str]] | None = None
+        self._conditional_functions: dict[tuple[str, str], bool] = {}
+        self.work_packages: frozenset[str] = frozenset({"media"})  # the media core: calls of it are media work
 
     # -- state calls
 
@@ -223,8 +225,10 @@ class CallResolver:
     def _find_wrapper(self, target: FuncRef) -> Wrapper | None:
         module = self.program.module(target.path)
         function = module.lookup(target.qualname) if module else None
-        if function is None:
-            return None
+        if function is None or any(_transforms(d) for d in function.decorator_list):
+            return None  # calling a decorated function (a durable step, a task) need not run its body
+        if self._does_work(function, Scope(module, function)):
+            return None  # a function that also does the media work is a stage, not a wrapper of state I/O
         args = function.args
         params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - {"self", "cls"}
         kwarg = args.kwarg.arg if args.kwarg else None
@@ -254,6 +258,36 @@ class CallResolver:
         request = merge_dicts(requests)
         return Wrapper(f"{target.path}:{target.qualname}", target.qualname, target.path, function.lineno, service,
                        tuple(operations), request, passthrough, always, reads)
+
+    def _does_work(self, function: ast.AST, scope: Scope) -> bool:
+        for call in own_calls(function):
+            target = self.evaluator.callee(call, scope)
+            if isinstance(target, External) and target.dotted.split(".")[0] in self.work_packages \
+                    and target.dotted.split(".")[-1][:1].islower():
+                return True
+        return False
+
+    def writes_conditionally(self, call: ast.Call, scope: Scope, depth: int = 0) -> bool:
+        """Whether the call makes a conditional write, itself or in the implementation function it calls
+        (followed two levels down)."""
+        found = self.state_call(call, scope)
+        if found is not None:
+            return not found.read and found.is_conditional_write() is not None
+        if depth >= 2:
+            return False
+        target = self.evaluator.callee(call, scope)
+        if not isinstance(target, FuncRef):
+            return False
+        key = (target.path, target.qualname)
+        if key in self._conditional_functions:
+            return self._conditional_functions[key]
+        self._conditional_functions[key] = False
+        module = self.program.module(target.path)
+        function = module.lookup(target.qualname) if module else None
+        result = function is not None and any(
+            self.writes_conditionally(inner, Scope(module, function), depth + 1) for inner in own_calls(function))
+        self._conditional_functions[key] = result
+        return result
 
     def wrapper_around(self, module_path: str, qualname: str | None) -> Wrapper | None:
         """The wrapper whose own body holds a node of function `qualname`, if that function is one."""
@@ -302,6 +336,15 @@ class CallResolver:
                 and _annotated_durable(scope.function, call.func.value.id)
             return target.name, SYNTAX if direct else DATA_FLOW
         return None
+
+
+_TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "wraps", "cache", "lru_cache", "override"})
+
+
+def _transforms(decorator: ast.AST) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    last = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return last not in _TRANSPARENT_DECORATORS
 
 
 def own_calls(function: ast.AST):

@@ -781,8 +781,6 @@ class Evaluator:
         if dotted == "builtins.getattr" and len(call.args) >= 2:
             name = const_str(self.value(call.args[1], scope))
             return self.attribute(self.value(call.args[0], scope), name, scope) if name else UNKNOWN
-        if any(isinstance(self.value(a, scope), StateData) for a in call.args):
-            return StateData("derived")
         return External(dotted + "()")
 
     def _method_call(self, method: Method, call: ast.Call, scope: Scope) -> object:
@@ -893,7 +891,7 @@ class Evaluator:
         if method and positional and positional[0] in ("self", "cls"):
             index = None if index is None else index - 1
         lookup = owner.name if method and function.name == "__init__" else function.name
-        found = None
+        found, state, other = None, None, False
         for call, caller in module.callers(lookup):
             caller_scope = Scope(module, caller, None, scope.depth + 1)
             if index is not None and 0 <= index < len(call.args) and not isinstance(call.args[index], ast.Starred):
@@ -903,10 +901,14 @@ class Evaluator:
             if arg is None:
                 continue
             value = self.value(arg, caller_scope)
-            if isinstance(value, (StateData, Obj, Instance)):
-                found = value
-                if isinstance(value, StateData):
-                    return value
+            if isinstance(value, StateData):
+                state = value
+            else:
+                other = True
+                if isinstance(value, (Obj, Instance)):
+                    found = value
+        if state is not None and not other:  # recorded state only when every caller passes recorded state
+            return state
         if index == 0:  # a function handed to context.map/parallel/... gets a (child) DurableContext first
             for call, caller in module.callers("&" + function.name):
                 target = self.callee(call, Scope(module, caller, None, scope.depth + 1))

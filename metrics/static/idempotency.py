@@ -57,7 +57,7 @@ class IdempotencyDetector(Detector):
 
     def _visit_if(self, node: ast.If, ctx: Context) -> None:
         skips = isinstance(node.body[-1], _EARLY_EXIT)
-        only_if_not_done = not node.orelse and _negated(node.test)
+        only_if_not_done = not node.orelse and _negated(node.test) and not isinstance(node.body[-1], ast.Raise)
         if not (skips or only_if_not_done):
             return
         value = self.module.resolver.evaluator.value(node.test, self.module.scope(ctx))
@@ -72,13 +72,8 @@ class IdempotencyDetector(Detector):
     def _writes_conditionally(self, body: list[ast.stmt], ctx: Context) -> bool:
         resolver = self.module.resolver
         scope = self.module.scope(ctx)
-        for statement in body:
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Call):
-                    found = resolver.state_call(node, scope)
-                    if found is not None and not found.read and found.is_conditional_write():
-                        return True
-        return False
+        return any(isinstance(node, ast.Call) and resolver.writes_conditionally(node, scope)
+                   for statement in body for node in ast.walk(statement))
 
     def _condition_failure_code(self, node: ast.Compare) -> str | None:
         for operand in [node.left] + node.comparators:

@@ -24,6 +24,7 @@ class ModuleInfo:
     facts: ModuleFacts = field(init=False)
 
     def __post_init__(self) -> None:
+        self.resolver.work_packages = frozenset({self.config.media_package})
         self.facts = self.resolver.program.module(self.path)
         self.imports = self.facts.imports
 
