@@ -132,7 +132,8 @@ class CallResolver:
     def _state_call(self, call: ast.Call, scope: Scope) -> StateCall | None:
         name = _method_name(call)
         if name is None and isinstance(call.func, ast.Call) and _is_getattr(call.func):
-            name = const_str(self.evaluator.value(call.func.args[1], scope))
+            name = const_str(self.evaluator.value(call.func.args[1], scope)) \
+                or const_str(self._default(call.func.args[1], scope))
         target = self.evaluator.callee(call, scope)
         if isinstance(target, FuncRef):
             wrapper = self.wrapper(target)
@@ -154,6 +155,18 @@ class CallResolver:
         if wrapper is not None:
             return self._through(wrapper[0], wrapper[1], call, scope, SYNTAX)
         return None
+
+    def _default(self, node: ast.AST, scope: Scope) -> object:
+        """The default of the parameter `node` names (`getattr(client, op)` with `op="put_item"`)."""
+        function = scope.function
+        if not isinstance(node, ast.Name) or function is None or isinstance(function, ast.Lambda):
+            return UNKNOWN
+        args = function.args
+        positional = args.posonlyargs + args.args
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        default = next((d for a, d in pairs if a.arg == node.id), None)
+        return self.evaluator.value(default, Scope(scope.module)) if default is not None else UNKNOWN
 
     def _on_receiver(self, kind: str, name: str, call: ast.Call, scope: Scope) -> StateCall | None:
         request = None
