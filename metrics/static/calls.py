@@ -141,7 +141,11 @@ class CallResolver:
                 return None
             return self._through(wrapper, target, call, scope, DATA_FLOW)
         if isinstance(target, Method) and isinstance(target.receiver, Obj):
-            return self._on_receiver(target.receiver.kind, target.name, call, scope)
+            found = self._on_receiver(target.receiver.kind, target.name, call, scope)
+            if found is not None and target.receiver.ident:  # s3.Object(bucket, key).put(...)
+                request = merge_dicts([DictV(target.receiver.ident), found.request])
+                found = StateCall(found.service, found.operation, found.method, request, found.how, read=found.read)
+            return found
         if target is not UNKNOWN and not isinstance(target, Param) or name is None:
             return None  # something else is known to be called (a library, a builtin, a class)
         request = self.evaluator.keywords(call, scope)

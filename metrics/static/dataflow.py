@@ -86,6 +86,7 @@ class Obj:
     "aws.Object", "aws.Bucket", "aws.session", "durable.context", "logger", "builtin:dict", ..."""
 
     kind: str
+    ident: tuple = ()  # what a resource object names: (("Bucket", value), ("Key", value)) for s3.Object(b, k)
 
 
 @dataclass(frozen=True)
@@ -448,6 +449,9 @@ class Scope:
         return next((v for k, v in self.bindings if k == name), None)
 
 
+# The identifiers a boto3 resource is created with, as the request keys they become.
+_RESOURCE_IDENTIFIERS = {"Table": ("TableName",), "Object": ("Bucket", "Key"), "ObjectSummary": ("Bucket", "Key"),
+                         "Bucket": ("Bucket",)}
 _BOTO_SESSIONS = frozenset({"boto3.Session", "boto3.session.Session", "aioboto3.Session"})
 _LOGGER_FACTORIES = frozenset({"logging.getLogger", "structlog.get_logger", "structlog.getLogger"})
 DURABLE_CONTEXT_TYPE = "DurableContext"
@@ -789,10 +793,13 @@ class Evaluator:
             service = const_str(self.value(call.args[0], scope)) if call.args else \
                 const_str(self.keywords(call, scope).get("service_name", UNKNOWN))
             return Obj(f"aws.{method.name}:{service or '?'}")
-        if kind.startswith("aws.resource:") and method.name in ("Table", "Object", "Bucket", "ObjectSummary"):
-            return Obj(f"aws.{method.name if method.name != 'ObjectSummary' else 'Object'}")
+        if kind.startswith("aws.resource:") and method.name in _RESOURCE_IDENTIFIERS:
+            names = _RESOURCE_IDENTIFIERS[method.name]
+            values = tuple((n, self.value(a, scope)) for n, a in zip(names, call.args))
+            return Obj(f"aws.{method.name if method.name != 'ObjectSummary' else 'Object'}", values)
         if kind == "aws.Bucket" and method.name == "Object":
-            return Obj("aws.Object")
+            bucket = method.receiver.ident[:1]
+            return Obj("aws.Object", bucket + tuple(("Key", self.value(a, scope)) for a in call.args[:1]))
         if self.state_read is not None and self.state_read(call, scope, method):
             return StateData("read")
         return UNKNOWN
