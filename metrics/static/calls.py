@@ -57,6 +57,10 @@ _READS = frozenset({"get_item", "batch_get_item", "transact_get_items", "query",
 _READ_APIS = frozenset({"GetObject", "HeadObject", "GetItem", "Query", "Scan", "ListObjectsV2"})
 
 
+_MAY_CALL_STATE = re.compile(
+    r"\b(%s)\b|getattr\(|\.(resource|Table|Object|Bucket)\(" % "|".join(sorted(vocab.STATE_IO_OPERATIONS)))
+
+
 def api_name(operation: str) -> str:
     return "".join(part.title() for part in operation.split("_"))
 
@@ -116,6 +120,7 @@ class CallResolver:
         self._in_progress: set[tuple[str, str]] = set()
         self._class_names: dict[str, list[str]] | None = None
         self._conditional_functions: dict[tuple[str, str], bool] = {}
+        self._state_calls_possible: bool | None = None
         self.work_packages: frozenset[str] = frozenset({"media"})  # the media core: calls of it are media work
 
     # -- state calls
@@ -218,7 +223,13 @@ class CallResolver:
                          how, wrapper=wrapper, read=wrapper.read_only)
 
     def _reads_state(self, call: ast.Call, scope: Scope, target: object) -> bool:
-        if not isinstance(target, (FuncRef, Method)) and target is not UNKNOWN:
+        if isinstance(target, FuncRef):
+            wrapper = self.wrapper(target)
+            return wrapper is not None and wrapper.read_only
+        if isinstance(target, Method):
+            if not (isinstance(target.receiver, Obj) and target.receiver.kind.startswith("aws.")):
+                return False
+        elif target is not UNKNOWN or _method_name(call) not in _READS:
             return False
         found = self.state_call(call, scope)
         return found is not None and found.read
@@ -229,6 +240,8 @@ class CallResolver:
         key = (target.path, target.qualname)
         if key in self._wrappers:
             return self._wrappers[key]
+        if not self._may_have_state_calls():
+            return None
         if key in self._in_progress or len(self._in_progress) > 6:
             return None
         self._in_progress.add(key)
@@ -244,8 +257,6 @@ class CallResolver:
         function = module.lookup(target.qualname) if module else None
         if function is None or any(_transforms(d) for d in function.decorator_list):
             return None  # calling a decorated function (a durable step, a task) need not run its body
-        if self._does_work(function, Scope(module, function)):
-            return None  # a function that also does the media work is a stage, not a wrapper of state I/O
         args = function.args
         params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - {"self", "cls"}
         kwarg = args.kwarg.arg if args.kwarg else None
@@ -270,8 +281,8 @@ class CallResolver:
             condition = found.is_conditional_write()
             if condition and (condition.startswith("(") or not _from_params(found.request.get(condition), params)):
                 always = True
-        if not operations:
-            return None
+        if not operations or self._does_work(function, scope):
+            return None  # a function that also does the media work is a stage, not a wrapper of state I/O
         request = merge_dicts(requests)
         return Wrapper(f"{target.path}:{target.qualname}", target.qualname, target.path, function.lineno, service,
                        tuple(operations), request, passthrough, always, reads)
@@ -331,6 +342,13 @@ class CallResolver:
                     if wrapper is not None:
                         return wrapper, target
         return None
+
+    def _may_have_state_calls(self) -> bool:
+        """Whether any file could call a state operation at all (a cheap text search, once): code that
+        cannot has no wrappers, and nothing is followed into its helpers to look for one."""
+        if self._state_calls_possible is None:
+            self._state_calls_possible = any(_MAY_CALL_STATE.search(s) for s in self.program.sources.values())
+        return self._state_calls_possible
 
     def _classes(self) -> dict[str, list[str]]:
         if self._class_names is None:

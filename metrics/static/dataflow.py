@@ -32,6 +32,9 @@ from typing import Iterator, Union
 from .syntax import FUNCTION_NODES, ImportMap, dotted_name, statements
 
 MAX_DEPTH = 5  # helper calls followed inside each other, and call sites followed back for a parameter
+# Expressions evaluated for one question at most: a value that needs more is unknown. Keeps the analysis
+# linear on large code bases (botocore) where every helper calls many others.
+STEP_BUDGET = 4000
 
 
 # ---- values -------------------------------------------------------------------------------------------
@@ -474,6 +477,9 @@ class Evaluator:
         self.program = program
         self.state_read = None  # callable(call, scope) -> bool, installed by calls.CallResolver
         self._active: set = set()
+        self._nesting = 0
+        self._steps = 0
+        self._exhausted = False
 
     # -- entry points
 
@@ -491,16 +497,25 @@ class Evaluator:
                 return cached
         if scope.depth > MAX_DEPTH * 3 or (key is not None and key in self._active):
             return UNKNOWN
+        outermost = self._nesting == 0
+        if outermost:
+            self._steps, self._exhausted = 0, False
+        self._steps += 1
+        if self._steps > STEP_BUDGET:
+            self._exhausted = True  # a question this costly gets no answer (and none is cached)
+            return UNKNOWN
         if key is not None:
             self._active.add(key)
+        self._nesting += 1
         try:
             result = self._value(node, scope)
         except RecursionError:
             result = UNKNOWN
         finally:
+            self._nesting -= 1
             if key is not None:
                 self._active.discard(key)
-        if key is not None:
+        if key is not None and not self._exhausted:
             self.program.cache[key] = result
         return result
 

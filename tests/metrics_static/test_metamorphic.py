@@ -6,7 +6,8 @@ Rewrites: every state request built by a helper (`op(**_request(...))`); DynamoD
 names renamed (`attempts` -> `claims`, `job` -> `record`, `context` -> `wf`, ...); S3 client calls turned
 into the resource API (`s3.Object(b, k).put(...)`); a wrapper (in a new module) around every state
 operation; the
-`while True` retry loop turned into `for _ in itertools.count()`.
+`while True` retry loop turned into `for _ in itertools.count()`; and issue 11's reviewer case (a request
+helper with `attempts` renamed `claims`).
 """
 from __future__ import annotations
 
@@ -131,8 +132,13 @@ def loop_shape(source: str) -> str:
                                  "import itertools\n")
 
 
+def reviewer_case(source: str) -> str:
+    """Issue 11's reviewer: requests built by a `_request()` helper and the attribute `attempts` named `claims`."""
+    return re.sub(r"\battempts\b", "claims", request_by_helper(source))
+
+
 REWRITES = {"request_by_helper": request_by_helper, "wrapper_added": wrapper_added, "resource_api": resource_api,
-            "renamed": renamed, "loop_shape": loop_shape}
+            "renamed": renamed, "loop_shape": loop_shape, "reviewer_case": reviewer_case}
 
 
 def _figures(root: Path) -> dict:
