@@ -119,7 +119,6 @@ class CallResolver:
         self._calls: dict[int, StateCall | None] = {}
         self._in_progress: set[tuple[str, str]] = set()
         self._class_names: dict[str, list[str]] | None = None
-        self._conditional_functions: dict[tuple[str, str], bool] = {}
         self._state_calls_possible: bool | None = None
         self.work_packages: frozenset[str] = frozenset({"media"})  # the media core: calls of it are media work
 
@@ -229,8 +228,12 @@ class CallResolver:
         if isinstance(target, Method):
             if not (isinstance(target.receiver, Obj) and target.receiver.kind.startswith("aws.")):
                 return False
-        elif target is not UNKNOWN or _method_name(call) not in _READS:
+        elif target is not UNKNOWN:
             return False
+        elif _method_name(call) not in _READS:  # a read wrapper matched by its receiver's name, at most
+            name = _method_name(call)
+            matched = self._wrapper_by_receiver_name(call, name) if name else None
+            return matched is not None and matched[0].read_only
         found = self.state_call(call, scope)
         return found is not None and found.read
 
@@ -294,28 +297,6 @@ class CallResolver:
                     and target.dotted.split(".")[-1][:1].islower():
                 return True
         return False
-
-    def writes_conditionally(self, call: ast.Call, scope: Scope, depth: int = 0) -> bool:
-        """Whether the call makes a conditional write, itself or in the implementation function it calls
-        (followed two levels down)."""
-        found = self.state_call(call, scope)
-        if found is not None:
-            return not found.read and found.is_conditional_write() is not None
-        if depth >= 2:
-            return False
-        target = self.evaluator.callee(call, scope)
-        if not isinstance(target, FuncRef):
-            return False
-        key = (target.path, target.qualname)
-        if key in self._conditional_functions:
-            return self._conditional_functions[key]
-        self._conditional_functions[key] = False
-        module = self.program.module(target.path)
-        function = module.lookup(target.qualname) if module else None
-        result = function is not None and any(
-            self.writes_conditionally(inner, Scope(module, function), depth + 1) for inner in own_calls(function))
-        self._conditional_functions[key] = result
-        return result
 
     def wrapper_around(self, module_path: str, qualname: str | None) -> Wrapper | None:
         """The wrapper whose own body holds a node of function `qualname`, if that function is one."""

@@ -10,10 +10,10 @@ invocation) and does not do it again. Each counted once:
   result of a state read such as `get_item`, `get_object`, `head_object`, a read wrapper such as
   `storage.exists(...)`, or the item a lost conditional write's exception carries, followed through
   variables, subscripts, calls and parameters), and that either leaves (its body ends with `return` or
-  `continue`, however many statements come before, and makes no conditional write: a branch that fails
-  or takes over the work is not a skip) or does the work only when it is not done yet (`if not
-  exists(...)`, `if item is None`, `!=`, `not in`, without `else`). Status values in any case count;
-  the field's name does not matter;
+  `continue`, however many statements come before) or does the work only when it is not done yet (`if
+  not exists(...)`, `if item is None`, `!=`, `not in`, without `else`). After a lost conditional write
+  each such branch is one decision about work another invocation did, claimed or used up, so each
+  counts. Status values in any case count; the field's name does not matter;
 - an `@idempotent` / `@idempotent_function` decorator (Powertools for AWS Lambda).
 """
 from __future__ import annotations
@@ -63,17 +63,9 @@ class IdempotencyDetector(Detector):
         value = self.module.resolver.evaluator.value(node.test, self.module.scope(ctx))
         if not isinstance(value, StateData):
             return
-        if skips and not only_if_not_done and self._writes_conditionally(node.body, ctx):
-            return
         what = "skips the work" if skips else "does the work only if not done"
         self.add(FindingKind.IDEMPOTENCY_GUARD, ctx.span, ctx, f"reads recorded state, {what}: "
                  f"if {ast.unparse(node.test)[:60]}", how="data_flow")
-
-    def _writes_conditionally(self, body: list[ast.stmt], ctx: Context) -> bool:
-        resolver = self.module.resolver
-        scope = self.module.scope(ctx)
-        return any(isinstance(node, ast.Call) and resolver.writes_conditionally(node, scope)
-                   for statement in body for node in ast.walk(statement))
 
     def _condition_failure_code(self, node: ast.Compare) -> str | None:
         for operand in [node.left] + node.comparators:
