@@ -51,6 +51,7 @@ _DYNAMODB_REQUEST_HINTS = frozenset({
     "TableName", "KeyConditionExpression", "IndexName", "ExclusiveStartKey", "FilterExpression",
     "ProjectionExpression", "Statement", "TransactStatements", "Statements",
 })
+_STATE_METHOD_NAMES = vocab.STATE_IO_OPERATIONS | set(_OBJECT_OPERATIONS) | set(_BUCKET_OPERATIONS) | {"get_paginator"}
 _READS = frozenset({"get_item", "batch_get_item", "transact_get_items", "query", "scan", "get_object", "head_object",
                     "list_objects", "list_objects_v2", "get_object_attributes", "download_file", "download_fileobj",
                     "get_paginator", "execute_statement"})
@@ -120,6 +121,7 @@ class CallResolver:
         self._in_progress: set[tuple[str, str]] = set()
         self._class_names: dict[str, list[str]] | None = None
         self._state_calls_possible: bool | None = None
+        self._defined: frozenset[str] | None = None
         self.work_packages: frozenset[str] = frozenset({"media"})  # the media core: calls of it are media work
 
     # -- state calls
@@ -135,6 +137,9 @@ class CallResolver:
 
     def _state_call(self, call: ast.Call, scope: Scope) -> StateCall | None:
         name = _method_name(call)
+        if isinstance(call.func, ast.Attribute) and name not in _STATE_METHOD_NAMES \
+                and name not in self._defined_names():
+            return None  # neither a state operation nor a function of the implementation: nothing to resolve
         if name is None and isinstance(call.func, ast.Call) and _is_getattr(call.func):
             name = const_str(self.evaluator.value(call.func.args[1], scope)) \
                 or const_str(self._default(call.func.args[1], scope))
@@ -330,6 +335,13 @@ class CallResolver:
         if self._state_calls_possible is None:
             self._state_calls_possible = any(_MAY_CALL_STATE.search(s) for s in self.program.sources.values())
         return self._state_calls_possible
+
+    def _defined_names(self) -> frozenset[str]:
+        """Names of every function and method defined in the implementation (a text search, once)."""
+        if self._defined is None:
+            self._defined = frozenset(name for source in self.program.sources.values()
+                                      for name in re.findall(r"def\s+(\w+)", source))
+        return self._defined
 
     def _classes(self) -> dict[str, list[str]]:
         if self._class_names is None:

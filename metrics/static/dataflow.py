@@ -232,16 +232,22 @@ class ModuleFacts:
                 self.annotations[node.target.id] = node.annotation
                 if node.value is not None:
                     self.constants.setdefault(node.target.id, []).append(node.value)
-        for node in statements(self.tree):
+        # Statements only (cheap): which def encloses each nested def, and which defs declare globals.
+        stack: list[tuple[ast.AST, ast.AST | None]] = [(n, None) for n in self.tree.body]
+        while stack:
+            node, function = stack.pop()
             if isinstance(node, FUNCTION_NODES):
-                for child in ast.walk(node):
-                    if child is not node and isinstance(child, FUNCTION_NODES + (ast.Lambda,)) \
-                            and id(child) not in self.parent_function:
-                        self.parent_function[id(child)] = node
-                facts = self.function_facts(node)
-                for name in facts.globals:
+                if function is not None:
+                    self.parent_function[id(node)] = function
+                function = node
+            elif isinstance(node, ast.Global) and function is not None:
+                facts = self.function_facts(function)
+                for name in node.names:
                     for value in facts.assigns.get(name, ()):
                         self.constants.setdefault(name, []).append(value)
+            for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, field_name, None) or ():
+                    stack.append((child, function))
 
     def _read_class(self, node: ast.ClassDef) -> None:
         facts = ClassFacts(node.name, node, bases=list(node.bases))
@@ -250,7 +256,7 @@ class ModuleFacts:
             if isinstance(child, FUNCTION_NODES):
                 facts.methods[child.name] = child
                 self.owner_class[id(child)] = facts
-                for inner in ast.walk(child):
+                for inner in _statements_of(child):
                     if isinstance(inner, (ast.Assign, ast.AnnAssign)):
                         targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
                         for target in targets:
@@ -340,6 +346,18 @@ class ModuleFacts:
             return self.functions.get(head)
         cls = self.classes.get(head)
         return cls.methods.get(rest) if cls else None
+
+
+def _statements_of(function: ast.AST) -> Iterator[ast.stmt]:
+    """The statements of a def's body, nested blocks included, nested defs and classes not."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, FUNCTION_NODES + (ast.ClassDef,)):
+            continue
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, field_name, None) or ())
 
 
 def _target_names(target: ast.AST) -> list[str]:

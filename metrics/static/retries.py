@@ -1,8 +1,8 @@
 """Retry constructs, by what they do, each counted once:
 
 - a retry loop: a loop (`while`, or `for` over a counter such as `range(n)`/`count()`) holding a `try` whose
-  success leaves the loop (`return`/`break` at the end of its body or its `else`, right after it, or setting
-  the flag the `while` tests) and one of whose handlers goes round again (does not end by leaving the
+  success can leave the loop (a `return`/`break` in its body or `else`, also under an `if` there, one right
+  after it, or setting the flag the `while` tests) and one of whose handlers goes round again (does not end by leaving the
   loop). A pagination loop (success does not leave) and a loop over items that tolerates a failed item
   (success goes on to the next item; the loop variable indexes the items) are not retries;
 - a retry library, in any spelling the imports resolve: tenacity (`@retry`, `@tenacity.retry(...)`,
@@ -37,6 +37,7 @@ RETRY_LIBRARY = frozenset({
     "stamina.retry", "stamina.retry_context", "urllib3.util.retry.Retry", "urllib3.Retry",
     "urllib3.util.Retry", "requests.adapters.Retry",
 })
+_LIBRARY_NAMES = frozenset(name.rsplit(".", 1)[1] for name in RETRY_LIBRARY)
 _SDK_RETRY = frozenset({"create_retry_strategy"})
 _SDK_PRESETS = "RetryPresets"
 
@@ -92,6 +93,11 @@ class RetryDetector(Detector):
                 self._mark(*ctx.span)
 
     def _library(self, func: ast.AST, ctx: Context) -> str | None:
+        last = _last(func)
+        if last is None:
+            return None
+        if last not in _LIBRARY_NAMES and not (isinstance(func, ast.Name) and func.id in self.module.imports.aliases):
+            return None  # neither a retry library's name nor an import alias that could be one
         value = self.module.resolver.evaluator.value(func, self.module.scope(ctx))
         if isinstance(value, External) and value.dotted in RETRY_LIBRARY:
             return value.dotted
@@ -100,6 +106,8 @@ class RetryDetector(Detector):
     def _is_botocore_config(self, call: ast.Call, scope) -> bool:
         evaluator = self.module.resolver.evaluator
         if _last(call.func) != "Config":
+            if not (isinstance(call.func, ast.Name) and call.func.id in self.module.imports.aliases):
+                return False
             target = evaluator.callee(call, scope)
             if not (isinstance(target, External) and target.dotted.endswith("botocore.config.Config")):
                 return False
@@ -180,12 +188,15 @@ def _success_leaves(attempt: ast.Try, after: ast.stmt | None, flag: str | None) 
 
 
 def _contains_exit(block: list[ast.stmt]) -> bool:
-    """A `return` in the block at its own level or in a `with` (`with lock: return op()`)."""
+    """A `return` or `break` of the loop in the block, at its own level or inside `if`/`with`/`try` blocks
+    (`if response.ok: return response`), not inside a nested loop, function or class."""
     for statement in block:
-        if isinstance(statement, ast.Return):
+        if isinstance(statement, _EXITING):
             return True
-        if isinstance(statement, (ast.With, ast.AsyncWith)) and _contains_exit(statement.body):
-            return True
+        if isinstance(statement, (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.TryStar)):
+            inner = [getattr(statement, f, None) or [] for f in ("body", "orelse", "finalbody")]
+            if any(_contains_exit(b) for b in inner):
+                return True
     return False
 
 

@@ -125,6 +125,16 @@ def e(op):
         break
 
 
+def f(op):
+    for n in range(3):  # found
+        try:
+            response = op()
+            if response.ok:
+                return response
+        except OSError:
+            pass
+
+
 def pages(client):
     token = None
     while True:
