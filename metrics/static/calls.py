@@ -94,19 +94,15 @@ class StateCall:
         """The condition this write carries, if it is a conditional write."""
         if self.wrapper is not None and self.wrapper.always_conditional:
             return "(always, in the wrapper)"
-        if self.operation in ("TransactWriteItems", "ExecuteTransaction"):
+        if self.operation in vocab.TRANSACTIONAL_WRITE_APIS:
             return "(transaction)"
-        if self.operation not in _CONDITIONAL_APIS:
+        if self.operation not in vocab.CONDITIONAL_WRITE_APIS:
             return None
         for key in vocab.CONDITION_KEYWORDS:
             value = self.request.get(key, None)
             if value is not None and not is_none(value):
                 return key
         return None
-
-
-_CONDITIONAL_APIS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "PutObject", "CopyObject", "DeleteObject",
-                               "CompleteMultipartUpload", "ExecuteStatement"})
 
 
 class CallResolver:

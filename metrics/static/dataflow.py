@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Iterator, Union
 
-from .syntax import FUNCTION_NODES, ImportMap, dotted_name, statements
+from . import vocabulary as vocab
+from .syntax import FUNCTION_NODES, ImportMap, dotted_name
 
 MAX_DEPTH = 5  # helper calls followed inside each other, and call sites followed back for a parameter
 # Expressions evaluated for one question at most: a value that needs more is unknown. Keeps the analysis
@@ -475,25 +476,15 @@ _RESOURCE_IDENTIFIERS = {"Table": ("TableName",), "Object": ("Bucket", "Key"), "
                          "Bucket": ("Bucket",)}
 _BOTO_SESSIONS = frozenset({"boto3.Session", "boto3.session.Session", "aioboto3.Session"})
 _LOGGER_FACTORIES = frozenset({"logging.getLogger", "structlog.get_logger", "structlog.getLogger"})
-DURABLE_CONTEXT_TYPE = "DurableContext"
-# Decorators whose function receives a DurableContext, and at which parameter position.
-DURABLE_CONTEXT_DECORATORS = {"durable_execution": 1, "durable_with_child_context": 0}
-# Durable operations that call a function with a (child) DurableContext as its first argument.
-DURABLE_FUNCTION_TAKERS = frozenset({"map", "parallel", "run_in_child_context", "wait_for_condition"})
-_STATE_READ_OPERATIONS = frozenset({
-    "get_item", "batch_get_item", "transact_get_items", "query", "scan", "get_object", "head_object",
-    "list_objects", "list_objects_v2", "get_object_attributes", "load", "get", "download_file",
-    "download_fileobj", "execute_statement",
-})
 
 
 class Evaluator:
-    """Evaluates expressions of one implementation; `state_call` (set by the caller) tells which calls read
-    recorded state, so their results become StateData."""
+    """Evaluates expressions of one implementation; `state_read` (installed by calls.CallResolver) tells which
+    calls read recorded state, so that their results become StateData."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.state_read = None  # callable(call, scope) -> bool, installed by calls.CallResolver
+        self.state_read = None  # callable(call, scope, callee) -> bool
         self._active: set = set()
         self._nesting = 0
         self._steps = 0
@@ -914,7 +905,7 @@ class Evaluator:
         for decorator in getattr(function, "decorator_list", ()):
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             last = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-            position = DURABLE_CONTEXT_DECORATORS.get(last)
+            position = vocab.DURABLE_CONTEXT_DECORATORS.get(last)
             if position is not None and index == position:
                 return Obj("durable.context")
         if scope.depth < MAX_DEPTH and not isinstance(function, ast.Lambda):
@@ -953,7 +944,7 @@ class Evaluator:
             for call, caller in module.callers("&" + function.name):
                 target = self.callee(call, Scope(module, caller, None, scope.depth + 1))
                 if isinstance(target, Method) and isinstance(target.receiver, Obj) \
-                        and target.receiver.kind == "durable.context" and target.name in DURABLE_FUNCTION_TAKERS:
+                        and target.receiver.kind == "durable.context" and target.name in vocab.DURABLE_FUNCTION_TAKERS:
                     return Obj("durable.context")
         return found
 
@@ -976,7 +967,7 @@ class Evaluator:
         name = dotted_name(node)
         if name is None:
             return UNKNOWN
-        if name.split(".")[-1] == DURABLE_CONTEXT_TYPE:
+        if name.split(".")[-1] == vocab.DURABLE_CONTEXT_TYPE:
             return Obj("durable.context")
         value = self.value(node, scope)
         if isinstance(value, ClassRef):

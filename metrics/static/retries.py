@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 
-from . import vocabulary as vocab
 from .calls import bounded_counters
 from .dataflow import External, FuncRef, Method, Obj
 from .error_handling import REGION_PRIORITY
