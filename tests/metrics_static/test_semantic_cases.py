@@ -27,6 +27,14 @@ def _request(key, condition):
     return {"TableName": "jobs", "Key": key, "ConditionExpression": condition}
 
 
+def _base(key):
+    return {"TableName": "jobs", "Item": key}
+
+
+def _outer(key):
+    return {**_base(key), **COND}
+
+
 def writes(key, op="put_item"):
     dynamodb.put_item(TableName="jobs", Item=key, ConditionExpression="attribute_not_exists(pk)")  # found
     dynamodb.update_item(**_request(key, "#n < :max"))  # found
@@ -39,6 +47,7 @@ def writes(key, op="put_item"):
     getattr(dynamodb, op)(TableName="jobs", Item=key, ConditionExpression="attribute_not_exists(pk)")  # found
     table.put_item(Item=key, ConditionExpression="attribute_not_exists(pk)")  # found
     s3.Object("bucket", "key").put(Body=b"x", IfNoneMatch="*")  # found
+    dynamodb.put_item(**_outer(key))  # found
     dynamodb.put_item(TableName="jobs", Item=key)
     table.put_item(Item=key)
     dynamodb.update_item(**_request(key, None))
@@ -62,19 +71,23 @@ def io(engine, path):
     bucket = s3.Bucket("media")
     bucket.Object("a").put(Body=b"x")  # found
     data = s3.Object("media", "a").get()["Body"].read()  # found
+    bucket.delete_objects(Delete={"Objects": [{"Key": "a"}]})  # found
+    table = boto3.session.Session().resource("dynamodb").Table("jobs")
+    items = table.query(KeyConditionExpression="pk = :pk")  # found
     frame = pd.read_csv(path)
     rows = frame.query("a > 1")
     with Session(engine) as session:
         users = session.query("User").all()
-    return data, rows, users
+    return data, rows, users, items
 '''
 
 
 def test_state_io_resolves_the_receiver_not_the_method_name():
     assert _lines(STATE_IO, "state_io_call") == _marked(STATE_IO)
     found = [f for f in analyze_source("m.py", STATE_IO).findings if f.kind.value == "state_io_call"]
-    assert [(f.service, f.operation, f.how) for f in found] == [("s3", "PutObject", "data_flow"),
-                                                                ("s3", "GetObject", "data_flow")]
+    assert [(f.service, f.operation, f.how) for f in found] == [
+        ("s3", "PutObject", "data_flow"), ("s3", "GetObject", "data_flow"), ("s3", "DeleteObjects", "data_flow"),
+        ("dynamodb", "Query", "data_flow")]
 
 
 RETRIES = '''
