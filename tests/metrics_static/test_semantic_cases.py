@@ -285,6 +285,10 @@ def per_item(child, item, index, items):
     return child.invoke("encoder", item)  # found
 
 
+def wait_a_bit(durable, seconds):
+    return durable.wait(seconds)  # found
+
+
 @durable_execution
 def handler(event, context):
     c = context
@@ -292,6 +296,7 @@ def handler(event, context):
     step = context.step
     step(work(event))  # found
     context.map(event["items"], per_item)  # found
+    wait_a_bit(context, 5)
     return Workflow(context).run(event)
 
 
