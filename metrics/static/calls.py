@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass
 
 from . import vocabulary as vocab
-from .dataflow import (
-    UNKNOWN, DictV, Evaluator, External, FuncRef, Method, Obj, Param, Program, Scope, Text, const_str, is_none, item_value,
-    merge_dicts,
+from .dataflow import Evaluator, Scope
+from .program import Program
+from .values import (
+    UNKNOWN, DictV, External, FuncRef, Method, Obj, Param, Text, const_str, is_none, item_value, merge_dicts,
 )
 from .syntax import FUNCTION_NODES
 

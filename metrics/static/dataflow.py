@@ -18,445 +18,30 @@ error-handling figures rest on rather than on names:
 - data read from recorded state (the result of a state read, the item carried by a lost conditional
   write's exception), followed through subscripts, attributes, calls and comparisons (`StateData`).
 
-libcst's ScopeProvider/QualifiedNameProvider would answer the name questions, but its parse alone costs
-about twice `radon raw` + `radon cc` + `lizard` on botocore (README, "Choices"), so this works on the one
-`ast` tree every detector already shares, and only for the calls a detector asks about.
+The values are in values.py, what is read from each module (functions, classes, assignments, callers) in
+program.py. libcst's ScopeProvider/QualifiedNameProvider would answer the name questions, but with that
+metadata it needs several times the CPU of `radon raw` + `radon cc` + `lizard` on botocore (README,
+"Choices"), so this works on the one `ast` tree every detector already shares, only for the calls a
+detector asks about, and within a step budget per question.
 """
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Iterator, Union
+from dataclasses import dataclass
 
 from . import vocabulary as vocab
-from .syntax import FUNCTION_NODES, ImportMap, dotted_name
+from .program import ModuleFacts, Program
+from .syntax import dotted_name
+from .values import (
+    UNKNOWN, ClassRef, Const, DictV, ExcValue, External, FuncRef, Instance, Lazy, Method, ModuleRef, Obj, Param,
+    StateData, Text, const_str, is_none, merge_dicts,
+)
 
 MAX_DEPTH = 5  # helper calls followed inside each other, and call sites followed back for a parameter
 # Expressions evaluated for one question at most: a value that needs more is unknown. Keeps the analysis
 # linear on large code bases (botocore) where every helper calls many others.
 STEP_BUDGET = 4000
 
-
-# ---- values -------------------------------------------------------------------------------------------
-
-class Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN = Unknown()
-
-
-@dataclass(frozen=True)
-class Const:
-    value: object
-
-
-@dataclass(frozen=True)
-class Text:
-    """A string: constant pieces, parameters (Param) and holes (None) for parts that cannot be known."""
-
-    parts: tuple
-
-    def render(self, hole: str = "\x00") -> str:
-        return "".join(p if isinstance(p, str) else hole for p in self.parts)
-
-
-@dataclass(frozen=True)
-class DictV:
-    """A dictionary with the keys known to be in it; `open` when it may hold others."""
-
-    items: tuple[tuple[str, object], ...] = ()
-    open: bool = False
-
-    def get(self, key: str, default: object = None) -> object:
-        return next((item_value(v) for k, v in self.items if k == key), default)
-
-    def keys(self) -> list[str]:
-        return [k for k, _ in self.items]
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter of the function being analysed, not bound to an argument."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Obj:
-    """An object of a known external kind: "aws.client:dynamodb", "aws.resource:s3", "aws.Table",
-    "aws.Object", "aws.Bucket", "aws.session", "durable.context", "logger", "builtin:dict", ..."""
-
-    kind: str
-    ident: tuple = ()  # what a resource object names: (("Bucket", value), ("Key", value)) for s3.Object(b, k)
-
-
-@dataclass(frozen=True)
-class External:
-    """A name imported from outside the implementation, fully dotted (`boto3.client`, `tenacity.retry`)."""
-
-    dotted: str
-
-
-@dataclass(frozen=True)
-class ModuleRef:
-    path: str
-
-
-@dataclass(frozen=True)
-class FuncRef:
-    path: str
-    qualname: str
-    bound: object = None  # the receiver of a bound method (an Instance), or None
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    path: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Instance:
-    path: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Method:
-    """An attribute of an external object, not called yet (`context.step`, `client.put_item`)."""
-
-    receiver: object
-    name: str
-
-
-@dataclass(frozen=True)
-class ExcValue:
-    """The exception bound by `except E as e`: `conflict` when E means a lost conditional write."""
-
-    names: tuple[str, ...]
-    conflict: bool
-
-
-@dataclass(frozen=True)
-class StateData:
-    """Data read from recorded state."""
-
-    source: str
-
-
-Value = Union[Unknown, Const, Text, DictV, Param, Obj, External, ModuleRef, FuncRef, ClassRef, Instance, Method,
-              ExcValue, StateData]
-
-
-def text_of(value: object) -> str | None:
-    if isinstance(value, Text):
-        return value.render()
-    return None
-
-
-def const_str(value: object) -> str | None:
-    if isinstance(value, Text) and all(isinstance(p, str) for p in value.parts):
-        return "".join(value.parts)
-    return None
-
-
-def is_none(value: object) -> bool:
-    return isinstance(value, Const) and value.value is None
-
-
-def merge_dicts(values: list[object]) -> DictV:
-    items: dict[str, object] = {}
-    open_ = False
-    for value in values:
-        if isinstance(value, DictV):
-            for key, item in value.items:
-                items[key] = item
-            open_ = open_ or value.open
-        else:
-            open_ = True
-    return DictV(tuple(items.items()), open_)
-
-
-# ---- facts of modules ---------------------------------------------------------------------------------
-
-@dataclass
-class ClassFacts:
-    name: str
-    node: ast.ClassDef
-    methods: dict[str, ast.AST] = field(default_factory=dict)
-    fields: dict[str, ast.AST] = field(default_factory=dict)  # class-level annotations (dataclass fields)
-    attributes: dict[str, list[tuple[ast.AST, ast.AST]]] = field(default_factory=dict)  # self.x = expr, in method
-    bases: list[ast.AST] = field(default_factory=list)
-
-
-@dataclass
-class FunctionFacts:
-    """Assignments and dictionary mutations of one function, collected once."""
-
-    assigns: dict[str, list[ast.AST]] = field(default_factory=dict)
-    mutations: dict[str, list[tuple[str, ast.AST]]] = field(default_factory=dict)  # name -> (key|"**", value)
-    handlers: dict[str, ast.ExceptHandler] = field(default_factory=dict)
-    loop_targets: set[str] = field(default_factory=set)
-    globals: set[str] = field(default_factory=set)
-    returns: list[ast.AST] = field(default_factory=list)
-
-
-class ModuleFacts:
-    def __init__(self, path: str, tree: ast.Module) -> None:
-        self.path = path
-        self.tree = tree
-        self.imports = ImportMap(tree)
-        self.functions: dict[str, ast.AST] = {}  # module-level functions by name
-        self.classes: dict[str, ClassFacts] = {}
-        self.constants: dict[str, list[ast.AST]] = {}  # module-level assignments, and `global` ones in functions
-        self.annotations: dict[str, ast.AST] = {}
-        self.owner_class: dict[int, ClassFacts] = {}  # id(method) -> its class
-        self.parent_function: dict[int, ast.AST] = {}  # id(nested def) -> enclosing def
-        self._function_facts: dict[int, FunctionFacts] = {}
-        self._callers: dict[str, list[tuple[ast.Call, ast.AST | None]]] | None = None
-        self._read()
-
-    def _read(self) -> None:
-        for node in self.tree.body:
-            if isinstance(node, FUNCTION_NODES):
-                self.functions[node.name] = node
-            elif isinstance(node, ast.ClassDef):
-                self._read_class(node)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    for name in _target_names(target):
-                        self.constants.setdefault(name, []).append(node.value)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                self.annotations[node.target.id] = node.annotation
-                if node.value is not None:
-                    self.constants.setdefault(node.target.id, []).append(node.value)
-        # Statements only (cheap): which def encloses each nested def, and which defs declare globals.
-        stack: list[tuple[ast.AST, ast.AST | None]] = [(n, None) for n in self.tree.body]
-        while stack:
-            node, function = stack.pop()
-            if isinstance(node, FUNCTION_NODES):
-                if function is not None:
-                    self.parent_function[id(node)] = function
-                function = node
-            elif isinstance(node, ast.Global) and function is not None:
-                facts = self.function_facts(function)
-                for name in node.names:
-                    for value in facts.assigns.get(name, ()):
-                        self.constants.setdefault(name, []).append(value)
-            for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                for child in getattr(node, field_name, None) or ():
-                    stack.append((child, function))
-
-    def _read_class(self, node: ast.ClassDef) -> None:
-        facts = ClassFacts(node.name, node, bases=list(node.bases))
-        self.classes[node.name] = facts
-        for child in node.body:
-            if isinstance(child, FUNCTION_NODES):
-                facts.methods[child.name] = child
-                self.owner_class[id(child)] = facts
-                for inner in _statements_of(child):
-                    if isinstance(inner, (ast.Assign, ast.AnnAssign)):
-                        targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
-                        for target in targets:
-                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                                    and target.value.id == "self" and inner.value is not None:
-                                facts.attributes.setdefault(target.attr, []).append((inner.value, child))
-            elif isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name):
-                facts.fields[child.target.id] = child.annotation
-
-    def function_facts(self, function: ast.AST) -> FunctionFacts:
-        facts = self._function_facts.get(id(function))
-        if facts is not None:
-            return facts
-        facts = FunctionFacts()
-        self._function_facts[id(function)] = facts
-        for node in _own_nodes(function):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    self._record_target(facts, target, node.value)
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
-                if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) \
-                        and isinstance(node.op, ast.BitOr):
-                    facts.mutations.setdefault(node.target.id, []).append(("**", node.value))
-                elif isinstance(node, ast.AnnAssign):
-                    self._record_target(facts, node.target, node.value)
-            elif isinstance(node, ast.NamedExpr):
-                facts.assigns.setdefault(node.target.id, []).append(node.value)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                facts.loop_targets.update(_target_names(node.target))
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        for name in _target_names(item.optional_vars):
-                            facts.assigns.setdefault(name, []).append(item.context_expr)
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                facts.handlers[node.name] = node
-            elif isinstance(node, ast.Global):
-                facts.globals.update(node.names)
-            elif isinstance(node, ast.Return) and node.value is not None:
-                facts.returns.append(node.value)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and isinstance(node.func.value, ast.Name) and node.func.attr in ("update", "setdefault"):
-                name = node.func.value.id
-                if node.func.attr == "setdefault" and node.args and isinstance(node.args[0], ast.Constant) \
-                        and isinstance(node.args[0].value, str):
-                    value = node.args[1] if len(node.args) > 1 else ast.Constant(None)
-                    facts.mutations.setdefault(name, []).append((node.args[0].value, value))
-                elif node.func.attr == "update":
-                    facts.mutations.setdefault(name, []).append(("**", node))
-        return facts
-
-    @staticmethod
-    def _record_target(facts: FunctionFacts, target: ast.AST, value: ast.AST) -> None:
-        if isinstance(target, ast.Name):
-            facts.assigns.setdefault(target.id, []).append(value)
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
-                and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-            facts.mutations.setdefault(target.value.id, []).append((target.slice.value, value))
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                for name in _target_names(element):
-                    facts.loop_targets.add(name)  # unpacked: value unknown
-
-    def callers(self, name: str) -> list[tuple[ast.Call, ast.AST | None]]:
-        """Calls in this module that name `name` (as `name(...)`, `self.name(...)`, or pass it as an argument),
-        with the function holding each."""
-        if self._callers is None:
-            self._callers = {}
-            for function, node in _calls_with_function(self.tree):
-                func = node.func
-                called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-                if called:
-                    self._callers.setdefault(called, []).append((node, function))
-                for arg in list(node.args) + [k.value for k in node.keywords]:
-                    for element in (arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]):
-                        if isinstance(element, ast.Name) and element.id != called:
-                            self._callers.setdefault("&" + element.id, []).append((node, function))
-        return self._callers.get(name, [])
-
-    def qualname(self, function: ast.AST) -> str:
-        owner = self.owner_class.get(id(function))
-        return f"{owner.name}.{function.name}" if owner else function.name
-
-    def lookup(self, qualname: str) -> ast.AST | None:
-        head, _, rest = qualname.partition(".")
-        if not rest:
-            return self.functions.get(head)
-        cls = self.classes.get(head)
-        return cls.methods.get(rest) if cls else None
-
-
-def _statements_of(function: ast.AST) -> Iterator[ast.stmt]:
-    """The statements of a def's body, nested blocks included, nested defs and classes not."""
-    stack = list(function.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, FUNCTION_NODES + (ast.ClassDef,)):
-            continue
-        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            stack.extend(getattr(node, field_name, None) or ())
-
-
-def _target_names(target: ast.AST) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for e in target.elts for n in _target_names(e)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
-
-
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function's body, not looking into nested functions, lambdas or classes."""
-    stack = list(function.body) if not isinstance(function, ast.Lambda) else [function.body]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, FUNCTION_NODES + (ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _calls_with_function(tree: ast.Module) -> Iterator[tuple[ast.AST | None, ast.Call]]:
-    stack: list[tuple[ast.AST, ast.AST | None]] = [(node, None) for node in tree.body]
-    while stack:
-        node, function = stack.pop()
-        if isinstance(node, ast.Call):
-            yield function, node
-        inner = node if isinstance(node, FUNCTION_NODES) else function
-        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-
-
-# ---- the program: every module of one implementation ----------------------------------------------------
-
-class Program:
-    """The implementation's modules, parsed on first use (files a detector never reaches stay unparsed)."""
-
-    def __init__(self, sources: dict[str, str] | None = None, conflict_exceptions: frozenset[str] = frozenset()) -> None:
-        self.sources = dict(sources or {})
-        self.conflict_exceptions = conflict_exceptions
-        self._modules: dict[str, ModuleFacts | None] = {}
-        self._by_module_name: dict[str, str] = {}
-        for path in self.sources:
-            self._register_name(path)
-        self.cache: dict = {}
-        self._kept: list[ast.Module] = []
-
-    def _register_name(self, path: str) -> None:
-        parts = list(PurePosixPath(path).with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
-            parts = parts[:-1]
-        # Every suffix of the dotted name: `baseline.state`, `state` both reach baseline/state.py.
-        for start in range(len(parts)):
-            self._by_module_name.setdefault(".".join(parts[start:]), path)
-
-    def tree(self, path: str, source: str) -> ast.Module:
-        """The tree of a file under analysis: the program's own when it already parsed the same text, so
-        that cached values (keyed by node identity) stay valid. Raises SyntaxError/ValueError."""
-        if self.sources.get(path) == source and self._modules.get(path) is not None:
-            return self._modules[path].tree
-        tree = ast.parse(source, filename=path)
-        if self._modules.get(path) is not None:
-            self._kept.append(self._modules[path].tree)
-        if path not in self.sources:
-            self._register_name(path)
-        self.sources[path] = source
-        self._modules[path] = ModuleFacts(path, tree)
-        self._kept.append(tree)  # node ids key the caches: no tree may be freed and its ids reused
-        return tree
-
-    def module(self, path: str) -> ModuleFacts | None:
-        if path in self._modules:
-            return self._modules[path]
-        source = self.sources.get(path)
-        facts = None
-        if source is not None:
-            try:
-                facts = ModuleFacts(path, ast.parse(source))
-            except (SyntaxError, ValueError):
-                facts = None
-        self._modules[path] = facts
-        return facts
-
-    def find(self, dotted: str, from_path: str) -> str | None:
-        """The path of the implementation module `dotted` (relative `.x` resolved against `from_path`)."""
-        if dotted.startswith("."):
-            level = len(dotted) - len(dotted.lstrip("."))
-            base = list(PurePosixPath(from_path).parent.parts)
-            base = base[:len(base) - (level - 1)] if level > 1 else base
-            rest = dotted.lstrip(".")
-            candidate = ".".join(base + ([rest] if rest else []))
-            return self._by_module_name.get(candidate) or self._by_module_name.get(rest) if rest else \
-                self._by_module_name.get(candidate)
-        return self._by_module_name.get(dotted)
-
-
-# ---- evaluation ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Scope:
@@ -610,7 +195,7 @@ class Evaluator:
                 parts.append(self.value(value, scope))
                 continue
             name = const_str(self.value(key, scope))
-            parts.append(DictV(((name, _Lazy(value, scope, self)),)) if name is not None else DictV((), True))
+            parts.append(DictV(((name, Lazy(value, scope, self)),)) if name is not None else DictV((), True))
         return merge_dicts(parts)
 
     def _name(self, name: str, scope: Scope) -> object:
@@ -650,7 +235,7 @@ class Evaluator:
         parts = list(values)
         for key, value in mutations:
             if key != "**":
-                parts.append(DictV(((key, _Lazy(value, scope, self)),)))
+                parts.append(DictV(((key, Lazy(value, scope, self)),)))
             elif isinstance(value, ast.Call):  # d.update(other, k=v)
                 parts.extend(self.value(a, scope) for a in value.args)
                 parts.append(self._keywords(value.keywords, scope))
@@ -757,7 +342,7 @@ class Evaluator:
             if keyword.arg is None:
                 parts.append(self.value(keyword.value, scope))
             else:
-                parts.append(DictV(((keyword.arg, _Lazy(keyword.value, scope, self)),)))
+                parts.append(DictV(((keyword.arg, Lazy(keyword.value, scope, self)),)))
         return merge_dicts(parts)
 
     def keywords(self, call: ast.Call, scope: Scope) -> DictV:
@@ -860,10 +445,10 @@ class Evaluator:
         values: dict[str, object] = {}
         defaults = args.defaults
         for param, default in zip(params[len(params) - len(defaults):], defaults):
-            values[param] = _Lazy(default, Scope(self.program.module(target.path)), self)
+            values[param] = Lazy(default, Scope(self.program.module(target.path)), self)
         for param, default in zip([a.arg for a in args.kwonlyargs], args.kw_defaults):
             if default is not None:
-                values[param] = _Lazy(default, Scope(self.program.module(target.path)), self)
+                values[param] = Lazy(default, Scope(self.program.module(target.path)), self)
         for param, arg in zip(params, call.args):
             if isinstance(arg, ast.Starred):
                 break
@@ -877,7 +462,7 @@ class Evaluator:
                 extra.append((key, value))
         if args.kwarg is not None:
             values[args.kwarg.arg] = DictV(tuple(extra), given.open)
-        resolved = tuple((k, v.get() if isinstance(v, _Lazy) else v) for k, v in values.items())
+        resolved = tuple((k, v.get() if isinstance(v, Lazy) else v) for k, v in values.items())
         # Unbound parameters stay unknown inside (not Param: they belong to no wrapper being analysed).
         missing = tuple((p, UNKNOWN) for p in params + [a.arg for a in args.kwonlyargs] if p not in values)
         return resolved + missing
@@ -1005,22 +590,3 @@ def _parameters(function: ast.AST) -> set[str]:
     if args.kwarg:
         names.add(args.kwarg.arg)
     return names
-
-
-class _Lazy:
-    """A dictionary item's value, evaluated only when someone reads it (most requests' values are never read)."""
-
-    __slots__ = ("node", "scope", "evaluator", "_value")
-
-    def __init__(self, node: ast.AST, scope: Scope, evaluator: Evaluator) -> None:
-        self.node, self.scope, self.evaluator, self._value = node, scope, evaluator, None
-
-    def get(self) -> object:
-        if self._value is None:
-            self._value = self.evaluator.value(self.node, self.scope)
-        return self._value
-
-
-def item_value(value: object) -> object:
-    """A dictionary item's value (items hold lazily evaluated values)."""
-    return value.get() if isinstance(value, _Lazy) else value

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 
 from . import vocabulary as vocab
-from .dataflow import StateData
+from .values import StateData
 from .model import FindingKind
 from .module_info import Detector, ModuleInfo
 from .syntax import Context, FUNCTION_NODES, dotted_name, last_name

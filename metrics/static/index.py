@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .calls import CallResolver
 from .conflicts import class_bases, mentions_condition_failure, raised_on_condition_failure, with_subclasses
-from .dataflow import Program
+from .program import Program
 from . import vocabulary as vocab
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .calls import CallResolver
 from .config import StaticConfig
-from .dataflow import ModuleFacts, Scope
+from .dataflow import Scope
+from .program import ModuleFacts
 from .index import ImplementationIndex
 from .model import Finding, FindingKind, Mark
 from .syntax import Context, ImportMap

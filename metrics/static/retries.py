@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 
 from .calls import bounded_counters
-from .dataflow import External, FuncRef, Method, Obj
+from .values import External, FuncRef, Method, Obj
 from .error_handling import REGION_PRIORITY
 from .model import FindingKind, LineClass, Mark
 from .module_info import Detector

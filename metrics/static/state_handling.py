@@ -18,7 +18,7 @@ import ast
 from . import vocabulary as vocab
 from .calls import StateCall
 from .error_handling import STATEMENT_PRIORITY
-from .dataflow import External, Method, Obj
+from .values import External, Method, Obj
 from .model import FindingKind, LineClass, Mark
 from .module_info import Detector, ModuleInfo
 from .syntax import Context
