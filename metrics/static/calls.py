@@ -152,7 +152,7 @@ class CallResolver:
                 request = merge_dicts([DictV(target.receiver.ident), found.request])
                 found = StateCall(found.service, found.operation, found.method, request, found.how, read=found.read)
             return found
-        if target is not UNKNOWN and not isinstance(target, Param) or name is None:
+        if (target is not UNKNOWN and not isinstance(target, Param)) or name is None:
             return None  # something else is known to be called (a library, a builtin, a class)
         request = self.evaluator.keywords(call, scope)
         spread = any(k.arg is None for k in call.keywords)

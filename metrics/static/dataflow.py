@@ -77,10 +77,8 @@ class Evaluator:
 
     # -- entry points
 
-    def scope_of(self, module: ModuleFacts, function: ast.AST | None) -> Scope:
-        return Scope(module, function)
-
     def value(self, node: ast.AST | None, scope: Scope) -> object:
+        """What `node` holds in `scope` (UNKNOWN when it cannot be known within the bounds)."""
         if node is None:
             return UNKNOWN
         key = None
@@ -299,8 +297,6 @@ class Evaluator:
             return UNKNOWN
         if isinstance(base, Obj):
             return Method(base, name)
-        if isinstance(base, DictV):
-            return UNKNOWN
         return UNKNOWN
 
     def _instance_attribute(self, base: Instance, name: str, scope: Scope) -> object:
