@@ -114,14 +114,35 @@ def resource_api(source: str) -> str:
     return _append_after_imports(_splice(source, edits), "import boto3\n")
 
 
-_RENAMES = {"attempts": "claims", "job": "record", "rt": "env", "lease": "ticket", "table": "store",
-            "context": "wf", "item": "entry", "refused": "lost", "rejected": "declined"}
+_RENAMES = {"attempts": "claims", "job": "jobrec", "rt": "envt", "lease": "ticket", "table": "tbl",
+            "context": "wf", "item": "entry", "refused": "lost_write", "rejected": "declined"}
 
 
 def renamed(source: str) -> str:
+    taken = _identifiers_and_strings(source)
     for old, new in _RENAMES.items():
+        assert new not in taken, f"{new!r} is already used: the rename would not be equivalent"
         source = re.sub(rf"\b{old}\b", new, source)
     return source
+
+
+def _identifiers_and_strings(source: str) -> set[str]:
+    """Identifiers and the words of string literals that are not docstrings or other bare strings."""
+    tree = ast.parse(source)
+    bare = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in bare:
+            continue
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.update(re.findall(r"\w+", node.value))
+    return names
 
 
 def loop_shape(source: str) -> str:
