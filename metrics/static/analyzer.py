@@ -11,7 +11,7 @@ from .complexity import Block, LizardFunction, expected_radon_minus_lizard, liza
 from .config import PLUMBING, StaticConfig
 from .error_handling import ErrorHandlingDetector
 from .idempotency import IdempotencyDetector
-from .index import ImplementationIndex
+from .index import ImplementationIndex, resolver_for
 from .media_work import MediaWorkDetector
 from .model import Finding, FunctionMetrics, LineClass
 from .module_info import Detector, ModuleInfo
@@ -49,12 +49,16 @@ def split_lines(source: str) -> list[str]:
 
 
 def analyze_source(path: str, source: str, config: StaticConfig = StaticConfig(),
-                   index: ImplementationIndex = ImplementationIndex()) -> FileAnalysis:
-    """Analyse one file. `index` holds what the rest of its implementation contributes (build_index)."""
+                   index: ImplementationIndex | None = None) -> FileAnalysis:
+    """Analyse one file. `index` holds what the rest of its implementation contributes (build_index); without
+    it the file is an implementation of its own."""
+    if index is None:
+        index = ImplementationIndex(sources={path: source})
+    resolver = resolver_for(index)
     lines = split_lines(source)
     result = FileAnalysis(path=path, source=source, lines=lines)
     try:
-        tree = ast.parse(source, filename=path)
+        tree = resolver.program.tree(path, source)
         groups = raw_groups(source)
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None)
@@ -67,7 +71,7 @@ def analyze_source(path: str, source: str, config: StaticConfig = StaticConfig()
     for counts in result.stage_raw.values():
         result.raw.add(counts)
 
-    module = ModuleInfo(path, tree, lines, config, index)
+    module = ModuleInfo(path, tree, lines, config, index, resolver)
     detectors = _run_detectors(module)
     marks = [mark for d in detectors for mark in d.marks]
     result.line_classes = classify_lines(result.line_kinds, marks)
@@ -98,7 +102,7 @@ def _run_detectors(module: ModuleInfo) -> list[Detector]:
     for detector in detectors:
         for node_type in detector.node_types:
             dispatch[node_type].append(detector.visit)
-    for node, ctx in walk(module.tree, module.sdk_imported):
+    for node, ctx in walk(module.tree):
         for visit in dispatch.get(type(node), ()):
             visit(node, ctx)
     for detector in detectors:

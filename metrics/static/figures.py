@@ -67,6 +67,29 @@ def implementation_figures(analysis: ImplementationAnalysis) -> tuple[Figures, d
     return whole, stages
 
 
+# How each finding-based figure is obtained: "syntax" (the construct's own text suffices) or "data flow"
+# (names, receivers, request arguments and recorded-state reads resolved by dataflow.py / calls.py). The
+# run-time cross-check adds "confirmed at run time" where it confirms a figure.
+HOW_OBTAINED: dict[str, str] = {
+    "error_handling.try_blocks": "syntax",
+    "error_handling.except_handlers": "syntax",
+    "error_handling.finally_blocks": "syntax",
+    "error_handling.raise_statements": "syntax",
+    "error_handling.conditional_writes": "data flow",
+    "error_handling.retry_constructs": "data flow",
+    "error_handling.idempotency_guards": "data flow",
+    "state_io_calls": "data flow",
+    "serialization_sites": "data flow",
+    "durable_operation_sites": "data flow",
+    "line_attribution.state": "data flow",
+    "line_attribution.error_handling": "data flow",
+    "line_attribution.media": "syntax",
+    "line_attribution.orchestration": "data flow",
+}
+_FIGURE_OF_KIND = {kind: f"error_handling.{name}" for kind, name in ERROR_HANDLING_KINDS.items()}
+_FIGURE_OF_KIND.update(STATE_KINDS)
+
+
 def static_figures(analysis: ImplementationAnalysis) -> dict:
     """`implementations.NAME.static` of report.json."""
     whole, stages = implementation_figures(analysis)
@@ -79,6 +102,12 @@ def static_figures(analysis: ImplementationAnalysis) -> dict:
         "min": round(min(indices), 2) if indices else None,
     }
     figures["stages"] = {stage: stages[stage].to_dict() for stage in STAGES}
+    figures["how"] = dict(HOW_OBTAINED)
+    # Per figure, how many of its findings needed data flow (the rest were plain syntax).
+    resolved = Counter(f.kind for file in parsed for f in file.findings if f.how == "data_flow")
+    figures["how_counts"] = {_FIGURE_OF_KIND[kind]: {"data_flow": resolved[kind],
+                                                     "syntax": whole.findings[kind] - resolved[kind]}
+                             for kind in _FIGURE_OF_KIND}
     figures["findings"] = [f.to_dict() for file in parsed for f in file.findings]
     figures["functions_detail"] = [dict(f.to_dict(), file=file.path) for file in parsed for f in file.functions]
     figures["files_detail"] = [_file_detail(file) for file in parsed]

@@ -1,33 +1,33 @@
 """Idempotency guards: the places where code learns that its work was already done (or claimed by another
 invocation) and does not do it again. Each counted once:
 
-- an except handler that catches a lost conditional write by class: ConditionalCheckFailedException,
+- an except handler that catches a lost conditional write: ConditionalCheckFailedException,
   TransactionCanceledException, PreconditionFailed, ..., or an exception class of the implementation raised
   from a handler of one, or a subclass of such a class (see conflicts.py);
 - a comparison with one of those error codes (`code == "ConditionalCheckFailedException"`, or `in` a
   constant naming them), outside such a handler;
-- an early exit on a recorded status: an `if` without `else` whose body is a `return` or `continue`, with at
-  most one statement before it, and whose test compares a status field (a key, attribute or name containing
-  "status" or "state") with `==`, `!=`, `in`, `not in` or `is` against an upper-case status constant
-  ("SUCCEEDED", `DONE`, `Status.DONE`);
+- a check of recorded state that skips the work: an `if` whose test reads recorded state (data flow: the
+  result of a state read such as `get_item`, `get_object`, `head_object`, a read wrapper such as
+  `storage.exists(...)`, or the item a lost conditional write's exception carries, followed through
+  variables, subscripts, calls and parameters), and that either leaves (its body ends with `return` or
+  `continue`, however many statements come before) or does the work only when it is not done yet (`if
+  not exists(...)`, `if item is None`, `!=`, `not in`, without `else`). After a lost conditional write
+  each such branch is one decision about work another invocation did, claimed or used up, so each
+  counts. Status values in any case count; the field's name does not matter;
 - an `@idempotent` / `@idempotent_function` decorator (Powertools for AWS Lambda).
 """
 from __future__ import annotations
 
 import ast
-import re
 
 from . import vocabulary as vocab
+from .values import StateData
 from .model import FindingKind
 from .module_info import Detector, ModuleInfo
 from .syntax import Context, FUNCTION_NODES, dotted_name, last_name
 
-_STATUS = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
-_EQUALITY = (ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.Is, ast.IsNot)
 _EARLY_EXIT = (ast.Return, ast.Continue)
-_STATUS_WORDS = ("status", "state")
-# A skip is short: the exit, and at most one statement before it (a log line, a clean-up call).
-_MAX_SKIP_STATEMENTS = 2
+_NEGATIONS = (ast.NotEq, ast.NotIn, ast.IsNot)
 
 
 class IdempotencyDetector(Detector):
@@ -48,15 +48,24 @@ class IdempotencyDetector(Detector):
             code = self._condition_failure_code(node)
             if code:
                 self.add(FindingKind.IDEMPOTENCY_GUARD, ctx.span, ctx, f"checks for {code}")
-        elif isinstance(node, ast.If) and not node.orelse and isinstance(node.body[-1], _EARLY_EXIT) \
-                and len(node.body) <= _MAX_SKIP_STATEMENTS:
-            status = _status_compared(node.test)
-            if status:
-                self.add(FindingKind.IDEMPOTENCY_GUARD, ctx.span, ctx, f"early exit on status {status}")
+        elif isinstance(node, ast.If):
+            self._visit_if(node, ctx)
         elif isinstance(node, FUNCTION_NODES):
             for decorator in node.decorator_list:
                 if last_name(decorator) in vocab.IDEMPOTENCY_DECORATORS:
                     self.add(FindingKind.IDEMPOTENCY_GUARD, decorator, ctx, f"@{last_name(decorator)}")
+
+    def _visit_if(self, node: ast.If, ctx: Context) -> None:
+        skips = isinstance(node.body[-1], _EARLY_EXIT)
+        only_if_not_done = not node.orelse and _negated(node.test) and not isinstance(node.body[-1], ast.Raise)
+        if not (skips or only_if_not_done):
+            return
+        value = self.module.resolver.evaluator.value(node.test, self.module.scope(ctx))
+        if not isinstance(value, StateData):
+            return
+        what = "skips the work" if skips else "does the work only if not done"
+        self.add(FindingKind.IDEMPOTENCY_GUARD, ctx.span, ctx, f"reads recorded state, {what}: "
+                 f"if {ast.unparse(node.test)[:60]}", how="data_flow")
 
     def _condition_failure_code(self, node: ast.Compare) -> str | None:
         for operand in [node.left] + node.comparators:
@@ -67,6 +76,18 @@ class IdempotencyDetector(Detector):
             if name in self._code_constants:
                 return name
         return None
+
+
+def _negated(test: ast.AST) -> bool:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return True
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op = test.ops[0]
+        if isinstance(op, _NEGATIONS):
+            return True
+        return isinstance(op, ast.Is) and isinstance(test.comparators[0], ast.Constant) \
+            and test.comparators[0].value is None
+    return False
 
 
 def _names(node: ast.AST) -> list[str]:
@@ -91,39 +112,3 @@ def _constants_naming_condition_failures(tree: ast.Module) -> frozenset[str]:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
     return frozenset(names)
-
-
-def _status_compared(test: ast.AST) -> str | None:
-    """The status constant a status field is compared with: `job["status"] == FAILED`,
-    `item.state != "DONE"`, `status in (Status.DONE, Status.FAILED)`."""
-    for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and all(isinstance(op, _EQUALITY) for op in node.ops):
-            operands = [node.left] + node.comparators
-            if not any(_is_status_field(o) for o in operands):
-                continue
-            for operand in operands:
-                constant = _status_constant(operand)
-                if constant:
-                    return constant
-    return None
-
-
-def _is_status_field(node: ast.AST) -> bool:
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-        name = node.slice.value
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
-            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-        name = node.args[0].value
-    else:
-        name = last_name(node) or ""
-    return any(word in name.lower() for word in _STATUS_WORDS)
-
-
-def _status_constant(node: ast.AST) -> str | None:
-    elements = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
-    for element in elements:
-        if isinstance(element, ast.Constant) and isinstance(element.value, str) and _STATUS.match(element.value):
-            return repr(element.value)
-        if isinstance(element, (ast.Name, ast.Attribute)) and _STATUS.match(last_name(element) or ""):
-            return dotted_name(element)
-    return None

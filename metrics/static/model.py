@@ -57,10 +57,18 @@ class Finding:
     stage: str = ""
     through: str | None = None  # the state wrapper this call site goes through
     inside: str | None = None  # the state wrapper whose own body holds this call
+    how: str = "syntax"  # "syntax": the call's own text sufficed; "data_flow": resolved through data flow
+    service: str | None = None  # "dynamodb", "s3" for state I/O and conditional writes, when known
+    operation: str | None = None  # the AWS API, "UpdateItem", when known
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind.value, "file": self.file, "line": self.line, "end_line": self.end_line,
-                "function": self.function, "stage": self.stage, "detail": self.detail}
+        found = {"kind": self.kind.value, "file": self.file, "line": self.line, "end_line": self.end_line,
+                 "function": self.function, "stage": self.stage, "detail": self.detail, "how": self.how}
+        if self.service:
+            found["service"] = self.service
+        if self.operation:
+            found["operation"] = self.operation
+        return found
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .calls import CallResolver
 from .config import StaticConfig
+from .dataflow import Scope
+from .program import ModuleFacts
 from .index import ImplementationIndex
 from .model import Finding, FindingKind, Mark
 from .syntax import Context, ImportMap
-from . import vocabulary as vocab
 
 
 @dataclass
@@ -18,15 +20,22 @@ class ModuleInfo:
     lines: list[str]  # the source's lines; lines[0] is line 1
     config: StaticConfig
     index: ImplementationIndex
+    resolver: CallResolver
     imports: ImportMap = field(init=False)
-    sdk_imported: bool = field(init=False)
+    facts: ModuleFacts = field(init=False)
 
     def __post_init__(self) -> None:
-        self.imports = ImportMap(self.tree)
-        self.sdk_imported = self.imports.imports(vocab.DURABLE_SDK_PACKAGE)
+        self.resolver.work_packages = frozenset({self.config.media_package})
+        self.facts = self.resolver.program.module(self.path)
+        self.imports = self.facts.imports
 
     def text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def scope(self, ctx: Context) -> Scope:
+        """Where names in the current node are looked up: its innermost function (a lambda's names are looked
+        up in the function holding it)."""
+        return Scope(self.facts, ctx.function_node)
 
 
 class Detector:

@@ -1,22 +1,29 @@
 """State handling: state I/O call sites, conditional writes, serialization sites, durable operation sites.
 
-A state I/O call is a call of a DynamoDB or S3 client (or resource) operation by name
-(vocabulary.STATE_IO_OPERATIONS); client constructors and set-up calls are not state I/O. A conditional
-write is such a write called with a condition keyword (ConditionExpression, Expected, IfNoneMatch, IfMatch),
-directly or through `**kwargs` built in the same function, or any TransactWriteItems call: each call
-counted once. Statements holding any of these, or building a DynamoDB request dictionary, are marked as
-state-management lines.
+Every call is resolved by data flow (calls.py, dataflow.py): a state I/O call is a DynamoDB or S3
+operation (client or resource API) or a call of a state wrapper; a conditional write is such a write whose
+request, as really sent, carries a condition (ConditionExpression, Expected, IfNoneMatch, IfMatch), from
+literal keywords, `**` of a dictionary built anywhere the data flow reaches, or the call site of a wrapper
+that supplies its condition; every TransactWriteItems call is one. A call inside a wrapper counts only when
+nothing calls the wrapper (implementation.py). A serialization site is a call that encodes or decodes data
+for state or a message (json/pickle/... dumps and loads, TypeSerializer, SerDes), not one whose result only
+goes to a log line. A durable operation site is a call of an operation of a value known to be a
+DurableContext. Statements holding any of these, or building a DynamoDB request dictionary, are marked
+as state-management lines.
 """
 from __future__ import annotations
 
 import ast
 
 from . import vocabulary as vocab
+from .calls import StateCall
 from .error_handling import STATEMENT_PRIORITY
+from .values import External, Method, Obj
 from .model import FindingKind, LineClass, Mark
 from .module_info import Detector, ModuleInfo
-from .state_wrappers import supplies_condition
-from .syntax import Context, dotted_name
+from .syntax import Context
+
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
 
 class StateHandlingDetector(Detector):
@@ -24,7 +31,7 @@ class StateHandlingDetector(Detector):
 
     def __init__(self, module: ModuleInfo) -> None:
         super().__init__(module)
-        self._wrappers = module.index.wrapper_index()
+        self._logged: set[int] = set()  # calls whose value only goes into a log line
 
     def visit(self, node: ast.AST, ctx: Context) -> None:
         if isinstance(node, ast.Call):
@@ -33,60 +40,62 @@ class StateHandlingDetector(Detector):
             self._mark(ctx)
 
     def _visit_call(self, call: ast.Call, ctx: Context) -> None:
-        func = call.func
-        operation = func.attr if isinstance(func, ast.Attribute) else None
-        receiver = dotted_name(func.value) if isinstance(func, ast.Attribute) else None
-        wrapper = self._wrappers.match(call, ctx, self.module.imports, self.module.path)
-        if wrapper is not None:
-            where = f"{wrapper.label} ({wrapper.file}:{wrapper.line})"
-            self.add(FindingKind.STATE_IO_CALL, call, ctx, f"{'/'.join(wrapper.operations)} through {where}",
-                     through=wrapper.key)
-            if supplies_condition(wrapper, call):
-                self.add(FindingKind.CONDITIONAL_WRITE, call, ctx, f"conditional write through {where}",
-                         through=wrapper.key)
+        resolver = self.module.resolver
+        scope = self.module.scope(ctx)
+        found = resolver.state_call(call, scope)
+        if found is not None:
+            self._state_call(call, ctx, found)
+        if self._is_log_call(call, scope):
+            for argument in call.args + [k.value for k in call.keywords]:
+                self._logged.update(id(n) for n in ast.walk(argument) if isinstance(n, ast.Call))
+        elif id(call) not in self._logged and self._is_serialization(call):
+            self.add(FindingKind.SERIALIZATION_SITE, call, ctx, ast.unparse(call.func)[:80])
             self._mark(ctx)
-        elif operation in vocab.STATE_IO_OPERATIONS or self._is_paginated_state_read(call, operation):
-            inside = self._wrappers.enclosing(ctx, self.module.path)
-            inside_key = inside.key if inside else None
-            shown = f"{operation}({call.args[0].value!r})" if operation == "get_paginator" else operation
-            self.add(FindingKind.STATE_IO_CALL, call, ctx, f"{receiver or '...'}.{shown}", inside=inside_key)
-            self._mark(ctx)
-            condition = self._condition(call, operation, ctx)
-            if condition:
-                self.add(FindingKind.CONDITIONAL_WRITE, call, ctx, f"{operation} {condition}", inside=inside_key)
-        if self._is_serialization(call, operation):
-            self.add(FindingKind.SERIALIZATION_SITE, call, ctx, ast.unparse(func))
-            self._mark(ctx)
-        if operation in vocab.DURABLE_OPERATIONS and isinstance(func.value, ast.Name) \
-                and func.value.id in ctx.durable_names:
-            self.add(FindingKind.DURABLE_OPERATION_SITE, call, ctx, f"{func.value.id}.{operation}")
+        durable = resolver.durable_operation(call, scope)
+        if durable is not None:
+            operation, how = durable
+            self.add(FindingKind.DURABLE_OPERATION_SITE, call, ctx, f"{ast.unparse(call.func)[:60]} ({operation})",
+                     how=how)
         if any(k.arg in vocab.DYNAMODB_REQUEST_KEYS for k in call.keywords):
             self._mark(ctx)
 
-    def _condition(self, call: ast.Call, operation: str, ctx: Context) -> str | None:
-        if operation in vocab.TRANSACTIONAL_WRITE_OPERATIONS:
-            return "(transaction)"
-        if operation not in vocab.CONDITIONAL_WRITE_OPERATIONS:
-            return None
-        for keyword in call.keywords:
-            if keyword.arg in vocab.CONDITION_KEYWORDS:
-                return f"with {keyword.arg}"
-            if keyword.arg is None and isinstance(keyword.value, ast.Name):
-                found = _condition_key_assigned(ctx.function_node or self.module.tree, keyword.value.id)
-                if found:
-                    return f"with {found} (via **{keyword.value.id})"
-        return None
+    def _state_call(self, call: ast.Call, ctx: Context, found: StateCall) -> None:
+        inside = self.module.resolver.wrapper_around(self.module.path, ctx.function)
+        inside_key = inside.key if inside else None
+        extra = dict(how=found.how, service=found.service, operation=found.operation)
+        if found.wrapper is not None:
+            wrapper = found.wrapper
+            where = f"{wrapper.label} ({wrapper.file}:{wrapper.line})"
+            detail = f"{'/'.join(wrapper.operations)} through {where}"
+            self.add(FindingKind.STATE_IO_CALL, call, ctx, detail, through=wrapper.key, inside=inside_key, **extra)
+        else:
+            detail = f"{_receiver_text(call)}.{found.method}"
+            self.add(FindingKind.STATE_IO_CALL, call, ctx, detail, inside=inside_key, **extra)
+        condition = found.is_conditional_write()
+        if condition:
+            where = f" through {found.wrapper.label}" if found.wrapper else ""
+            how = found.how if condition in {k.arg for k in call.keywords} or found.wrapper else "data_flow"
+            self.add(FindingKind.CONDITIONAL_WRITE, call, ctx, f"{found.operation} with {condition}{where}",
+                     through=found.wrapper.key if found.wrapper else None, inside=inside_key,
+                     **dict(extra, how=how))
+        self._mark(ctx)
 
-    @staticmethod
-    def _is_paginated_state_read(call: ast.Call, operation: str | None) -> bool:
-        """`client.get_paginator("list_objects_v2")`: the paginator's pages are state reads."""
-        return operation == "get_paginator" and bool(call.args) and isinstance(call.args[0], ast.Constant) \
-            and call.args[0].value in vocab.STATE_IO_OPERATIONS
-
-    def _is_serialization(self, call: ast.Call, operation: str | None) -> bool:
-        if operation in vocab.SERIALIZER_METHODS:
+    def _is_log_call(self, call: ast.Call, scope) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == "print":
             return True
-        resolved = self.module.imports.resolve(call.func) or ""
+        if not isinstance(func, ast.Attribute) or func.attr not in _LOG_METHODS:
+            return False
+        target = self.module.resolver.evaluator.callee(call, scope)
+        if isinstance(target, External):
+            return target.dotted.startswith(("logging.", "structlog.", "loguru."))
+        return isinstance(target, Method) and isinstance(target.receiver, Obj) and target.receiver.kind == "logger"
+
+    def _is_serialization(self, call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in vocab.SERIALIZER_METHODS:
+            return True
+        resolved = self.module.imports.resolve(func) or ""
         module, _, function = resolved.rpartition(".")
         return module in vocab.SERIALIZATION_MODULES and function in vocab.SERIALIZATION_FUNCTIONS
 
@@ -94,40 +103,12 @@ class StateHandlingDetector(Detector):
         self.marks.append(Mark(ctx.span[0], ctx.span[1], LineClass.STATE, STATEMENT_PRIORITY))
 
 
+def _receiver_text(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return ast.unparse(func.value)[:40]
+    return ast.unparse(func)[:40]
+
+
 def _has_request_key(node: ast.Dict) -> bool:
     return any(isinstance(k, ast.Constant) and k.value in vocab.DYNAMODB_REQUEST_KEYS for k in node.keys)
-
-
-def _condition_key_assigned(scope: ast.AST, name: str) -> str | None:
-    """The condition keyword that `name` is given in `scope`: `name = {"ConditionExpression": ...}`,
-    `name["IfNoneMatch"] = ...`, `name = dict(ConditionExpression=...)` or `name.update(...)`."""
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            found = _condition_in_value(node.value)
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
-            target = node.targets[0]
-            found = _constant_condition(target.slice) if dotted_name(target.value) == name else None
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update" \
-                and dotted_name(node.func.value) == name:
-            found = _condition_in_value(node)
-        else:
-            found = None
-        if found:
-            return found
-    return None
-
-
-def _condition_in_value(value: ast.AST) -> str | None:
-    if isinstance(value, ast.Dict):
-        return next((k.value for k in value.keys if _constant_condition(k)), None)
-    if isinstance(value, ast.Call):
-        found = next((k.arg for k in value.keywords if k.arg in vocab.CONDITION_KEYWORDS), None)
-        return found or next(filter(None, (_condition_in_value(a) for a in value.args if isinstance(a, ast.Dict))),
-                             None)
-    return None
-
-
-def _constant_condition(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and node.value in vocab.CONDITION_KEYWORDS:
-        return node.value
-    return None

@@ -2,7 +2,7 @@
 
 Each detector (error handling, state handling, media calls, ...) gets `(node, Context)` pairs from a single
 walk instead of walking the tree again. The context says which function a node is in, which statement
-lines contain it (for line attribution), and which loops, except handlers and durable contexts enclose it.
+lines contain it (for line attribution), and which loops and except handlers enclose it.
 The walk is iterative, so deeply nested expressions cannot exhaust Python's recursion limit.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 from typing import Iterator, NamedTuple
 
-from . import vocabulary as vocab
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -26,7 +25,6 @@ class Context(NamedTuple):
     span: tuple[int, int]
     loops: tuple[ast.AST, ...]
     handler: ast.ExceptHandler | None
-    durable_names: frozenset[str]
 
 
 def dotted_name(node: ast.AST) -> str | None:
@@ -126,31 +124,9 @@ def statement_span(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.end_lineno or node.lineno
 
 
-def durable_parameters(node: ast.AST, sdk_imported: bool) -> tuple[set[str], set[str]]:
-    """Parameters of a def or lambda that hold a DurableContext, and all its parameter names."""
-    args = node.args
-    params = args.posonlyargs + args.args + args.kwonlyargs
-    names = {a.arg for a in params}
-    durable = set()
-    for arg in params:
-        annotation = dotted_name(arg.annotation) if arg.annotation is not None else None
-        if annotation is None and isinstance(arg.annotation, ast.Constant) and isinstance(arg.annotation.value, str):
-            annotation = arg.annotation.value
-        if annotation and annotation.split(".")[-1] == vocab.DURABLE_CONTEXT_TYPE:
-            durable.add(arg.arg)
-        elif sdk_imported and arg.arg in vocab.DURABLE_CONTEXT_NAMES:
-            durable.add(arg.arg)
-    positional = args.posonlyargs + args.args
-    for decorator in getattr(node, "decorator_list", ()):
-        position = vocab.DURABLE_CONTEXT_DECORATORS.get(last_name(decorator) or "")
-        if position is not None and position < len(positional):
-            durable.add(positional[position].arg)
-    return durable, names
-
-
-def walk(tree: ast.Module, sdk_imported: bool) -> Iterator[tuple[ast.AST, Context]]:
+def walk(tree: ast.Module) -> Iterator[tuple[ast.AST, Context]]:
     """Every node of the tree once, with its Context; parents before children."""
-    root = Context(None, None, (1, 1), (), None, frozenset())
+    root = Context(None, None, (1, 1), (), None)
     stack: list[tuple[ast.AST, Context, str]] = [(child, root, "") for child in reversed(tree.body)]
     statement_types = (ast.stmt, ast.excepthandler)
     while stack:
@@ -160,7 +136,7 @@ def walk(tree: ast.Module, sdk_imported: bool) -> Iterator[tuple[ast.AST, Contex
         elif isinstance(node, ast.match_case):
             ctx = ctx._replace(span=(node.pattern.lineno, header_end(node.pattern)))
         yield node, ctx
-        inner, inner_prefix = _inner_context(node, ctx, prefix, sdk_imported)
+        inner, inner_prefix = _inner_context(node, ctx, prefix)
         lambda_node = isinstance(node, ast.Lambda)
         children = []
         for field in node._fields:
@@ -177,15 +153,10 @@ def walk(tree: ast.Module, sdk_imported: bool) -> Iterator[tuple[ast.AST, Contex
         stack.extend(reversed(children))
 
 
-def _inner_context(node: ast.AST, ctx: Context, prefix: str, sdk_imported: bool) -> tuple[Context, str]:
-    if isinstance(node, FUNCTION_NODES) or isinstance(node, ast.Lambda):
-        durable, names = durable_parameters(node, sdk_imported)
-        visible = (ctx.durable_names - names) | durable
-        if isinstance(node, ast.Lambda):
-            return ctx._replace(durable_names=frozenset(visible)), prefix
+def _inner_context(node: ast.AST, ctx: Context, prefix: str) -> tuple[Context, str]:
+    if isinstance(node, FUNCTION_NODES):
         qualname = f"{prefix}{node.name}"
-        return (ctx._replace(function=qualname, function_node=node, loops=(), handler=None,
-                             durable_names=frozenset(visible)), f"{qualname}.")
+        return (ctx._replace(function=qualname, function_node=node, loops=(), handler=None), f"{qualname}.")
     if isinstance(node, ast.ClassDef):
         return ctx, f"{prefix}{node.name}."
     if isinstance(node, LOOP_NODES):

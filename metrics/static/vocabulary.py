@@ -1,7 +1,8 @@
 """Names of the AWS, boto3 and durable-SDK operations that the static counts recognise.
 
-Detection is by name in the syntax tree (no type inference): these sets are the definitions the report's
-figures rest on, and README.md, section 'The static comparison' repeats them.
+Which object a call is made on, and what it is called with, is resolved by data flow (dataflow.py,
+calls.py); these sets say what the resolved operations mean. README.md, section 'The static comparison',
+repeats them.
 """
 from __future__ import annotations
 
@@ -18,14 +19,15 @@ S3_STATE_OPERATIONS = frozenset({
 })
 STATE_IO_OPERATIONS = DYNAMODB_STATE_OPERATIONS | S3_STATE_OPERATIONS
 
-# Writes that accept a condition; a call of one of them with a condition keyword is a conditional write.
-CONDITIONAL_WRITE_OPERATIONS = frozenset({
-    "put_item", "update_item", "delete_item", "put_object", "copy_object", "delete_object",
-    "complete_multipart_upload", "execute_statement",
+# Writes that accept a condition (AWS API names); such a write whose request carries a condition keyword is a
+# conditional write.
+CONDITIONAL_WRITE_APIS = frozenset({
+    "PutItem", "UpdateItem", "DeleteItem", "PutObject", "CopyObject", "DeleteObject", "CompleteMultipartUpload",
+    "ExecuteStatement",
 })
 CONDITION_KEYWORDS = frozenset({"ConditionExpression", "Expected", "IfNoneMatch", "IfMatch"})
 # Every TransactWriteItems call is all-or-nothing under its conditions: counted once, whatever it holds.
-TRANSACTIONAL_WRITE_OPERATIONS = frozenset({"transact_write_items", "execute_transaction"})
+TRANSACTIONAL_WRITE_APIS = frozenset({"TransactWriteItems", "ExecuteTransaction"})
 
 # Keys of DynamoDB request dictionaries: a statement that builds one is state-management code.
 DYNAMODB_REQUEST_KEYS = frozenset({
@@ -43,20 +45,11 @@ DURABLE_OPERATIONS = frozenset({
     "step", "map", "parallel", "invoke", "wait", "wait_for_callback", "create_callback",
     "run_in_child_context", "wait_for_condition",
 })
-DURABLE_SDK_PACKAGE = "aws_durable_execution_sdk_python"
 DURABLE_CONTEXT_TYPE = "DurableContext"
 # Decorators whose function receives a DurableContext, and at which parameter position.
 DURABLE_CONTEXT_DECORATORS = {"durable_execution": 1, "durable_with_child_context": 0}
-# In a module that imports the SDK, these parameter names are taken to hold a DurableContext.
-DURABLE_CONTEXT_NAMES = frozenset({"context", "ctx", "child_context", "durable_context"})
-
-# Retry machinery of libraries: botocore's Config(retries=...), the durable SDK's strategies and presets,
-# and retry decorators (tenacity, retrying, backoff).
-BOTOCORE_CONFIG_NAMES = frozenset({"Config"})
-SDK_RETRY_FACTORIES = frozenset({"create_retry_strategy"})
-SDK_RETRY_PRESETS = frozenset({"RetryPresets"})
-RETRY_DECORATOR_NAMES = frozenset({"retry", "retrying", "on_exception", "on_predicate"})
-ATTEMPT_WORDS = ("attempt", "retr", "tries")
+# Durable operations that call a function with a (child) DurableContext as its first argument.
+DURABLE_FUNCTION_TAKERS = frozenset({"map", "parallel", "run_in_child_context", "wait_for_condition"})
 
 # The error codes and exception names by which code learns that a conditional write lost: the work was
 # already done or claimed, which is what an idempotency guard checks.

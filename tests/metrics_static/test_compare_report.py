@@ -137,5 +137,5 @@ def test_report_renders_in_headless_chromium(fixture_report):
     assert page.exceptions == [] and page.console_errors == []
     assert [url for url in page.requests if not url.startswith("file://")] == []
     assert value["stageTables"] == 5 and value["charts"] == 3 and value["summaryRows"] > 10
-    assert "SLOC\t53\t17" in value["totalsText"]
+    assert "SLOC\ttool\t53\t17" in value["totalsText"]
     assert value["sourceRows"] == 30 + 16 + 27 + 27  # every line of the analysed files

@@ -121,3 +121,18 @@ def test_stages_of_durable_follow_names_and_overrides(durable_static):
     assert stages["plumbing"]["durable_operation_sites"] == 2
     assert stages["assembly"]["comments"] == 1
     assert [stages[s]["functions"] for s in ("validation", "encoding", "assembly", "plumbing")] == [1, 1, 1, 1]
+
+
+def test_findings_say_how_they_were_found_and_what_they_call(explicit_static):
+    s = explicit_static
+    assert s["how"]["error_handling.conditional_writes"] == "data flow"
+    assert s["how"]["error_handling.try_blocks"] == "syntax"
+    for figure, counts in s["how_counts"].items():
+        total = s["error_handling"][figure.split(".")[1]] if figure.startswith("error_handling.") else s[figure]
+        assert counts["syntax"] + counts["data_flow"] == total, figure
+    calls = {(f["file"], f["line"]): f for f in s["findings"] if f["kind"] == "state_io_call"}
+    # store.write(...) reaches Store.write by the receiver's name only (no annotation): a syntax match.
+    assert (calls[("validate.py", 9)]["service"], calls[("validate.py", 9)]["operation"],
+            calls[("validate.py", 9)]["how"]) == ("dynamodb", "UpdateItem", "syntax")
+    assert (calls[("encode.py", 17)]["service"], calls[("encode.py", 17)]["operation"]) == ("s3", "PutObject")
+    assert all(f["how"] in ("syntax", "data_flow") for f in s["findings"])
