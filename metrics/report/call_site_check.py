@@ -94,11 +94,12 @@ class CodeLayout:
 
 
 def finding_basis(finding: Mapping[str, Any]) -> str:
-    """How the static analysis found it: ``data flow`` for a call resolved through a state wrapper (its
-    detail names the wrapper: "... through Table.update (state.py:89)"), else ``syntax``; a ``basis`` the
-    static analysis gives itself wins."""
-    if finding.get("basis"):
-        return str(finding["basis"])
+    """How the static analysis found it, as it says itself (the finding's ``how``: ``syntax`` or
+    ``data_flow``); an older report without it: ``data flow`` for a call resolved through a state wrapper
+    (its detail names the wrapper), else ``syntax``."""
+    how = finding.get("basis") or finding.get("how")
+    if how:
+        return str(how).replace("_", " ")
     return "data flow" if " through " in (finding.get("detail") or "") else "syntax"
 
 
