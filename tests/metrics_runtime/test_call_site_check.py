@@ -185,7 +185,9 @@ def test_the_report_section_reconciles_and_shows_missed_in_red(runs, recovery) -
     assert html.count('<td class="site-missed">MISSED</td>') == 2
     assert "never exercised" in html and "confirmed at run time" in html and "recovery (sample): " in html
     markdown = _environment(html=False).get_template("partials/call_sites.md.j2").render(report=report)
-    assert markdown.count("**MISSED**") == 2 and "`storage.py:77` | upload | s3.PutObject" in markdown
+    put = next(site for site in report["implementations"]["durable_ref"]["call_sites"]["sites"]
+               if site["file"] == "storage.py" and site["operation"] == "s3.PutObject")
+    assert markdown.count("**MISSED**") == 2 and f"`storage.py:{put['line']}` | upload | s3.PutObject" in markdown
 
 
 # -- the recovery matrix's worker processes ------------------------------------------------------------------
