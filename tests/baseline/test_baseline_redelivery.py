@@ -43,7 +43,8 @@ def test_the_same_job_submitted_twice_at_once_runs_once(session, small_video, tm
     run = run_job(session, small_video, tmp_path, submissions=2)
     _assert_one_clean_success(run, reference_frames)
     assert run.faults.encodes == Counter({0: 1, 1: 1}) and run.faults.assemblies == 1
-    assert run.job["version"] >= 1 and run.job["input_key"] == "input/job-1/small.mp4"
+    assert run.job["input_key"] == "input/job-1/small.mp4"
+    assert Counter(d.stage for d in run.deliveries)["validate"] == 2 and run.job["attempts"] == 1  # of assemble
 
 
 def test_a_job_id_reused_for_another_input_is_refused(session, small_video, silent_video, tmp_path) -> None:
@@ -80,3 +81,20 @@ def test_a_crash_between_storage_operations_loses_nothing(session, small_video, 
     assert len(crashed) == 1 and crashed[0].stage == point.stage
     retry = [d for d in run.deliveries if d.request_id == crashed[0].request_id and d.error is None]
     assert len(retry) == 1 and retry[0].attempt == 2  # Lambda's retry, same request id, finished the work
+
+
+@pytest.mark.parametrize("point, encodes", [
+    (CrashPoint("encode", 2, "after"), 2),  # part uploaded, chunk not marked DONE: the retry encodes again
+    (CrashPoint("encode", 3, "after"), 1),  # marked DONE, not counted: the retry's claim is refused, it counts
+    (CrashPoint("encode", 4, "after"), 1),  # counted: the retry's claim is refused, nothing left to do
+], ids=str)
+def test_the_chunk_done_write_spares_a_retry_the_encode(session, small_video, tmp_path, reference_frames, point,
+                                                        encodes) -> None:
+    """What the chunk item's DONE write buys (README.md, section 'Redelivery and crashes'): a retry after
+    it skips the encode; only the crash between the upload and the DONE write encodes the chunk twice."""
+    crash = CrashInjector(point)
+    run = run_job(session, small_video, tmp_path, crash=crash)
+    _assert_one_clean_success(run, reference_frames)
+    crashed = next(d for d in run.deliveries if d.error is not None)
+    assert run.faults.encodes[crashed.event["index"]] == encodes
+    assert sum(run.faults.encodes.values()) == len(run.chunks) + encodes - 1
