@@ -57,6 +57,47 @@ def test_a_job_id_reused_for_another_input_is_refused(session, small_video, sile
     assert second.faults.encodes == Counter() and second.output_puts == 0
 
 
+def _expire_job_items(session, job_id: str) -> None:  # type: ignore[no-untyped-def]
+    """What DynamoDB's TTL does once ``expires_at`` has passed: the job's items are gone, its output stays."""
+    from baseline.config import DEFAULT_TABLE
+
+    client = session.client("dynamodb")
+    items = client.query(TableName=DEFAULT_TABLE, KeyConditionExpression="pk = :pk",
+                         ExpressionAttributeValues={":pk": {"S": f"JOB#{job_id}"}})["Items"]
+    for item in items:
+        client.delete_item(TableName=DEFAULT_TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+
+
+def test_after_the_job_items_expired_the_output_metadata_still_tells_the_inputs_apart(
+    session, small_video, silent_video, tmp_path, reference_frames
+) -> None:
+    first = run_job(session, small_video, tmp_path / "first")
+    _assert_one_clean_success(first, reference_frames)
+    # Another input under the same id: the job runs, its publish is refused, and the output's metadata
+    # names another input, so it fails without touching the first job's output.
+    same_key_other_content = tmp_path / "small.mp4"
+    same_key_other_content.write_bytes(silent_video.read_bytes())
+    for name, video in [("other-key", silent_video), ("same-key-other-content", same_key_other_content)]:
+        _expire_job_items(session, "job-1")
+        run = run_job(session, video, tmp_path / name)
+        assert (run.result["status"], run.result["error_kind"]) == ("FAILED", "job_id_conflict"), name
+        assert run.result["error"] == "job id job-1 is already used for another input"
+        assert run.output_puts == 0 and run.work_keys() == []
+    # The same input again (same key, same bytes): served the output already published, written once.
+    small_again = tmp_path / "again" / "small.mp4"
+    small_again.parent.mkdir()
+    small_again.write_bytes(small_video.read_bytes())
+    _expire_job_items(session, "job-1")
+    again = run_job(session, small_again, tmp_path / "again")
+    assert again.result["status"] == "SUCCEEDED" and again.output_puts == 0
+    assert media.framemd5(again.result["output"]) == reference_frames
+    assert again.output_keys() == ["output/job-1.mp4"] and again.work_keys() == []
+    s3 = session.client("s3")
+    input_etag = s3.head_object(Bucket="video-pipeline-media", Key="input/job-1/small.mp4")["ETag"]
+    output = s3.head_object(Bucket="video-pipeline-media", Key="output/job-1.mp4")
+    assert output["Metadata"] == {"input-key": "input/job-1/small.mp4", "input-etag": input_etag}
+
+
 # A crash after each state transition and around each handoff: the points where a lost write or a lost
 # event would lose the job (the full matrix over every storage operation is in the fault-injection suite).
 CRASH_POINTS = [
