@@ -73,6 +73,10 @@ def test_each_function_gets_only_what_its_handler_needs() -> None:
             assert function["Properties"]["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{stage}"}
             variables = functions["DeadLetterFunction"]["Properties"]["Environment"]["Variables"]
             assert variables[f"{stage.upper()}_FUNCTION"] == {"Fn::Sub": f"${{AWS::StackName}}-{stage}"}
+    # The fan-out cap: as many encodes at once as the durable map's max_concurrency (100) by default.
+    assert template["Parameters"]["MaxParallelEncodes"]["Default"] == 100
+    assert functions["EncodeFunction"]["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["CapEncodes", {"Ref": "MaxParallelEncodes"}, {"Ref": "AWS::NoValue"}]}
     assert template["Globals"]["Function"]["Runtime"] >= "python3.11"
     table = resources["JobsTable"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST" and table["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
