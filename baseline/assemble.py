@@ -52,7 +52,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
         source = InputIdentity(job["input_key"], job["input_etag"])
         published = rt.storage.publish_once(output, output_key, source)
     if not published and rt.storage.published_from(output_key) != source:
-        return _fail(rt, job_id, job["chunk_count"], JobIdConflictError(f"job id {job_id} is already used for another input"))
+        conflict = JobIdConflictError(f"job id {job_id} is already used for another input")
+        return _fail(rt, job_id, job["chunk_count"], conflict)
     rt.jobs.succeed(job_id, lease, output_key, frames)
     rt.storage.delete_work(job_id, job["chunk_count"])
     return outcome(STAGE, job_id, "succeeded", output_key=output_key, frames=frames, published=published)

@@ -110,7 +110,8 @@ class WorkerStats:
 
 
 class ProcessPipeline:
-    """The four handlers, each invocation in a worker process, state on moto's server at ``endpoint_url``.
+    """The four handlers and the failure handler, each invocation in a worker process, state on moto's server
+    at ``endpoint_url``.
 
     Use as a context manager. ``copies`` delivers every event more than once; ``invoker_factory`` builds
     the invoker (a ``LocalInvoker`` or a subclass that reorders events) from the handlers."""

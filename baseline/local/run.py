@@ -29,8 +29,8 @@ _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 class LocalPipeline:
-    """The four handlers deployed in this process: resources on ``session``, events through a
-    ``LocalInvoker``. Use as a context manager; it installs its runtime for the handlers meanwhile.
+    """The four handlers (and the failure handler) deployed in this process: resources on ``session``, events
+    through a ``LocalInvoker``. Use as a context manager; it installs its runtime for the handlers meanwhile.
 
     Calls made on ``session``: the upload of the input (the client's submission) and every call of the
     handlers. Set-up and reading the outcome go through an uncounted twin of it."""

@@ -87,7 +87,8 @@ def every_delivery(implementation: str, attempts: int) -> list[Scenario]:
             kind, text = "chunk_failed", f"chunk {DYING_CHUNK} failed after {attempts} attempts: "
             what = f"the encode of chunk {DYING_CHUNK}"
         else:
-            kind, text, what = "stage_failed", f"stage {stage} did not finish after {attempts} attempts", f"stage {stage}"
+            kind, what = "stage_failed", f"stage {stage}"
+            text = f"stage {stage} did not finish after {attempts} attempts"
         scenarios.append(Scenario("every_delivery", f"{stage}_dies_every_time",
                                   f"{what} dies at the same place on every delivery", "FAILED",
                                   error_kind=kind, error_text=text, faults=_dying(implementation, stage),
