@@ -81,6 +81,15 @@ class Storage:
             raise
         return True
 
+    def etag(self, key: str) -> str | None:
+        """The ETag of object ``key`` now (one ``HeadObject``), None if there is none."""
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=key)["ETag"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+
     def published_from(self, key: str) -> InputIdentity | None:
         """The input a published object was made from, read from its metadata (None if it records none)."""
         metadata = self.client.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})

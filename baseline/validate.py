@@ -69,7 +69,7 @@ def _check_input(rt: runtime.Runtime, job_id: str, input_key: str) -> tuple[dict
 
 
 def _not_claimed(rt: runtime.Runtime, job_id: str, input_key: str, job: dict, lease: Lease) -> dict:
-    if job["input_key"] != input_key:
+    if job["input_key"] != input_key or _input_replaced(rt, job):
         error = JobIdConflictError(f"job id {job_id} is already used for another input")
         return outcome(STAGE, job_id, "rejected", error=str(error), error_kind=error.kind)
     if job["status"] != RUNNING or lease.held_by_other(job):
@@ -83,3 +83,13 @@ def _not_claimed(rt: runtime.Runtime, job_id: str, input_key: str, job: dict, le
         rt.invoker.invoke("chunk", {"job_id": job_id})
         return outcome(STAGE, job_id, "resent")
     return outcome(STAGE, job_id, "skipped", job_stage=job["stage"])
+
+
+def _input_replaced(rt: runtime.Runtime, job: dict) -> bool:
+    """Whether another upload has replaced the job's input under the same key since validate read it (the
+    ETag differs): a submission of that is another input. A job not yet past validate, or an input
+    deleted since, cannot tell, and counts as the same."""
+    if "input_etag" not in job:
+        return False
+    current = rt.storage.etag(job["input_key"])
+    return current is not None and current != job["input_etag"]

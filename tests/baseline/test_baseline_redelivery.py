@@ -57,6 +57,22 @@ def test_a_job_id_reused_for_another_input_is_refused(session, small_video, sile
     assert second.faults.encodes == Counter() and second.output_puts == 0
 
 
+def test_the_same_key_uploaded_again_with_other_bytes_is_another_input(session, small_video, silent_video,
+                                                                       tmp_path, reference_frames) -> None:
+    first = run_job(session, small_video, tmp_path / "first")
+    _assert_one_clean_success(first, reference_frames)
+    replaced = tmp_path / "small.mp4"  # same name, so the same key input/job-1/small.mp4
+    replaced.write_bytes(silent_video.read_bytes())
+    second = run_job(session, replaced, tmp_path / "second")
+    assert (second.result["status"], second.result["error_kind"]) == ("FAILED", "job_id_conflict")
+    assert second.result["error"] == "job id job-1 is already used for another input"
+    validate = [d.result for d in second.deliveries if d.stage == "validate"]
+    assert [r["outcome"] for r in validate] == ["rejected"] and len(second.deliveries) == 1
+    # The first job and its output are untouched.
+    assert second.job["status"] == "SUCCEEDED" and second.output_puts == 0 and second.faults.encodes == Counter()
+    assert media.framemd5(first.result["output"]) == reference_frames and second.output_keys() == ["output/job-1.mp4"]
+
+
 def _expire_job_items(session, job_id: str) -> None:  # type: ignore[no-untyped-def]
     """What DynamoDB's TTL does once ``expires_at`` has passed: the job's items are gone, its output stays."""
     from baseline.config import DEFAULT_TABLE
