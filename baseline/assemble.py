@@ -5,6 +5,11 @@ The claim moves the job from encode to assemble only when no chunk is pending, s
 start it early, and the lease keeps duplicates out. The output is created with ``IfNoneMatch="*"``: a
 retry after a crash that already published it leaves the first copy alone. Clean-up comes after the job
 is SUCCEEDED, so a crash never leaves a job that still needs parts it has deleted.
+
+The output's metadata records the input it was made from (key and ETag). A refused publish is read back:
+the same input means an earlier attempt (or an earlier submission of this job, whose item DynamoDB's TTL
+has since deleted) published it, and the job succeeds with it; another input means the job id was used
+before for something else, and the job fails without touching that output.
 """
 from __future__ import annotations
 
@@ -16,9 +21,16 @@ from media.concurrency import run_all
 from media import assemble as assemble_video
 
 from . import runtime
-from .exceptions import ClaimRejectedError, InputNotFoundError, StageFailedError, WorkObjectMissingError
+from .exceptions import (
+    ClaimRejectedError,
+    InputNotFoundError,
+    JobIdConflictError,
+    StageFailedError,
+    WorkObjectMissingError,
+)
 from .outcome import outcome
 from .state import FAILED, RUNNING, SUCCEEDED, Lease, LambdaContext
+from .storage import InputIdentity
 
 STAGE = "assemble"
 
@@ -35,11 +47,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             output, frames = _assemble(rt, job_id, job, Path(tmp))
-        except MediaError as error:
-            rt.jobs.fail(job_id, error)
-            rt.storage.delete_work(job_id, job["chunk_count"])
-            return outcome(STAGE, job_id, "failed", error=str(error), error_kind=error.kind)
-        published = rt.storage.publish_once(output, output_key)
+        except MediaError as error:  # a bad input, or a part lost (work_object_missing)
+            return _fail(rt, job_id, job["chunk_count"], error)
+        source = InputIdentity(job["input_key"], job["input_etag"])
+        published = rt.storage.publish_once(output, output_key, source)
+    if not published and rt.storage.published_from(output_key) != source:
+        conflict = JobIdConflictError(f"job id {job_id} is already used for another input")
+        return _fail(rt, job_id, job["chunk_count"], conflict)
     rt.jobs.succeed(job_id, lease, output_key, frames)
     rt.storage.delete_work(job_id, job["chunk_count"])
     return outcome(STAGE, job_id, "succeeded", output_key=output_key, frames=frames, published=published)
@@ -70,7 +84,12 @@ def _not_claimed(rt: runtime.Runtime, job_id: str, job: dict | None, lease: Leas
         return outcome(STAGE, job_id, "skipped", job_status=SUCCEEDED)
     if job["stage"] == STAGE and job["status"] == RUNNING and not lease.held_by_other(job):
         error = StageFailedError(f"stage {STAGE} did not finish after {job['attempts']} attempts")
-        rt.jobs.fail(job_id, error)
-        rt.storage.delete_work(job_id, job["chunk_count"])
-        return outcome(STAGE, job_id, "failed", error=str(error), error_kind=error.kind)
+        return _fail(rt, job_id, job["chunk_count"], error)
     return outcome(STAGE, job_id, "skipped", job_stage=job["stage"])
+
+
+def _fail(rt: runtime.Runtime, job_id: str, chunk_count: int, error: MediaError) -> dict:
+    """Fail the job with ``error`` and delete its work objects; the output, if any, is left alone."""
+    rt.jobs.fail(job_id, error)
+    rt.storage.delete_work(job_id, chunk_count)
+    return outcome(STAGE, job_id, "failed", error=str(error), error_kind=error.kind)

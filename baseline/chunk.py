@@ -39,7 +39,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         run_all(lambda i: rt.storage.upload(chunks[i], layout.chunk_key(job_id, i)), range(len(chunks)))
     count = len(chunks)
     rt.jobs.advance(job_id, STAGE, lease, "encode", chunk_count=count, pending=set(range(count)), chunks_done=0)
-    _fan_out(rt, job_id, range(count), count)
+    _fan_out(rt, job_id, job["info"], range(count))
     return outcome(STAGE, job_id, "advanced", chunks=count)
 
 
@@ -53,8 +53,12 @@ def _split(rt: runtime.Runtime, input_key: str, tmp: Path) -> list[Path]:
     return media.split(source, info, tmp / "chunks", rt.config.settings.chunk_seconds)
 
 
-def _fan_out(rt: runtime.Runtime, job_id: str, indices: range | list[int], count: int) -> None:
-    run_all(lambda i: rt.invoker.invoke("encode", {"job_id": job_id, "index": i, "chunk_count": count}), indices)
+def _fan_out(rt: runtime.Runtime, job_id: str, info: dict, indices: range | list[int]) -> None:
+    """Invoke one encode per chunk in ``indices``, each told its chunk's frame count (the plan is
+    deterministic: the same one ``media.split`` cut by)."""
+    plan = media.plan_chunks(info["frames"], info["fps"], rt.config.settings.chunk_seconds)
+    run_all(lambda i: rt.invoker.invoke(
+        "encode", {"job_id": job_id, "index": i, "chunk_count": len(plan), "frames": plan[i].frames}), indices)
 
 
 def _not_claimed(rt: runtime.Runtime, job_id: str, job: dict | None, lease: Lease) -> dict:
@@ -66,6 +70,6 @@ def _not_claimed(rt: runtime.Runtime, job_id: str, job: dict | None, lease: Leas
         rt.storage.delete_work(job_id, None)
         return outcome(STAGE, job_id, "failed", error=str(error), error_kind=error.kind)
     if job["stage"] == "encode" and job.get("pending"):
-        _fan_out(rt, job_id, sorted(job["pending"]), job["chunk_count"])
+        _fan_out(rt, job_id, job["info"], sorted(job["pending"]))
         return outcome(STAGE, job_id, "resent", chunks=len(job["pending"]))
     return outcome(STAGE, job_id, "skipped", job_stage=job["stage"])

@@ -26,6 +26,11 @@ class BaselineConfig:
     #: Job and chunk items expire (DynamoDB TTL) this long after the job was submitted.
     retention_days: int = 30
 
+    def stage_of(self, function_arn: str) -> str | None:
+        """The stage whose function ``function_arn`` (an ARN, qualified or not, or a bare name) is."""
+        name = _function_name(function_arn)
+        return next((stage for stage, function in self.functions.items() if _function_name(function) == name), None)
+
     def expires_at(self) -> int:
         """The TTL (epoch seconds) to give the items of a job submitted now."""
         return int(time.time()) + self.retention_days * 86_400
@@ -45,3 +50,9 @@ class BaselineConfig:
             settings=settings,
             retention_days=int(os.environ.get("RETENTION_DAYS", "30")),
         )
+
+
+def _function_name(function: str) -> str:
+    """``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`` -> NAME; a bare name stays as it is."""
+    parts = function.split(":")
+    return parts[6] if function.startswith("arn:") and len(parts) > 6 else function

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from media import MediaError, encode_chunk, layout
+from media import EncodeError, MediaError, encode_chunk, layout
 
 from . import runtime
 from .exceptions import (
@@ -25,6 +25,8 @@ from .outcome import outcome
 from .state import DONE, FAILED, RUNNING, Lease, LambdaContext
 
 STAGE = "encode"
+#: The reason of a chunk whose encoder died (timeout, out of memory) on every attempt, leaving none.
+ENCODER_STOPPED = "its encoder stopped before finishing (timeout or crash)"
 
 
 def handler(event: dict, context: LambdaContext) -> dict:
@@ -39,27 +41,37 @@ def handler(event: dict, context: LambdaContext) -> dict:
         return _not_claimed(rt, job_id, index, count, rejected.current, lease)
     while True:
         try:
-            _encode(rt, job_id, index)
+            _encode(rt, job_id, index, int(event["frames"]))
             break
+        except WorkObjectMissingError as missing:
+            return _chunk_missing(rt, job_id, index, count, missing)
         except MediaError as error:
             if attempt >= max_attempts:
                 return _give_up(rt, job_id, index, count, lease, attempt, error)
             attempt = rt.chunks.retry(job_id, index, lease, error)
-        except WorkObjectMissingError:
-            job = rt.jobs.get(job_id)
-            if job is not None and job["status"] == RUNNING:
-                raise
-            return outcome(STAGE, job_id, "skipped", index=index, job_status=job and job["status"])
     rt.chunks.done(job_id, index, lease)
     return _count_done(rt, job_id, index, count, attempts=attempt)
 
 
-def _encode(rt: runtime.Runtime, job_id: str, index: int) -> None:
+def _encode(rt: runtime.Runtime, job_id: str, index: int, frames: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        source = rt.storage.download(layout.chunk_key(job_id, index), Path(tmp) / f"{index:05d}.mkv")
+        source = Path(tmp) / f"{index:05d}.mkv"
+        rt.storage.download(layout.chunk_key(job_id, index), source)
         target = Path(tmp) / f"{index:05d}.mp4"
-        encode_chunk(source, target, rt.config.settings.encode)
+        encoded_frames = encode_chunk(source, target, rt.config.settings.encode)
+        # Checked here, not only at assembly, so that a bad part is retried as one chunk's failure.
+        if encoded_frames != frames:
+            raise EncodeError(f"encoded chunk has {encoded_frames} frames, expected {frames}")
         rt.storage.upload(target, layout.encoded_key(job_id, index))
+
+
+def _chunk_missing(rt: runtime.Runtime, job_id: str, index: int, count: int, missing: WorkObjectMissingError) -> dict:
+    """The chunk object is gone: expected once the job has ended (its clean-up deleted it); while the job
+    runs, the chunk is lost for good (S3 reads its own writes), and so is the job."""
+    if rt.jobs.fail(job_id, missing):
+        rt.storage.delete_work(job_id, count)
+        return outcome(STAGE, job_id, "failed", index=index, error=str(missing), error_kind=missing.kind)
+    return outcome(STAGE, job_id, "skipped", index=index)
 
 
 def _count_done(rt: runtime.Runtime, job_id: str, index: int, count: int, **details: object) -> dict:
@@ -107,5 +119,5 @@ def _not_claimed(rt: runtime.Runtime, job_id: str, index: int, count: int, chunk
     if lease.held_by_other(chunk):
         return outcome(STAGE, job_id, "skipped", index=index)
     # Out of attempts, and the last holder died without recording why.
-    reason = chunk.get("last_error") or "its encoder stopped before finishing (timeout or crash)"
+    reason = chunk.get("last_error") or ENCODER_STOPPED
     return _give_up(rt, job_id, index, count, lease, chunk["attempts"], reason)

@@ -28,8 +28,17 @@ class StageFailedError(MediaError):
     kind = "stage_failed"
 
 
-class WorkObjectMissingError(Exception):
-    """An intermediate object is gone, usually because its job ended and was cleaned up meanwhile."""
+class WorkObjectMissingError(MediaError):
+    """An object the job needs is gone: usually because its job ended and was cleaned up meanwhile; while
+    the job still runs, a loss (S3 reads its writes, so it is not coming back)."""
+
+    kind = "work_object_missing"
+
+
+class JobIdConflictError(MediaError):
+    """The job id is already used for another input (the published output records which)."""
+
+    kind = "job_id_conflict"
 
 
 class StateConflictError(Exception):

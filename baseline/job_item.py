@@ -1,7 +1,7 @@
 """The job item: one per job, moved from stage to stage by conditional writes.
 
 Attributes: ``input_key``, ``stage`` (validate, chunk, encode, assemble), ``status`` (RUNNING, SUCCEEDED,
-FAILED), ``version`` (+1 per write), ``attempts`` (claims of the current stage), the stage lease
+FAILED), ``attempts`` (claims of the current stage), the stage lease
 (``lease_owner``, ``lease_expires``), ``info`` (probe result), ``chunk_count``, ``pending`` (number set of
 chunks not yet encoded), ``chunks_done``, ``error``/``error_kind``, ``output_key``/``output_frames``,
 ``created_at``/``updated_at`` and ``expires_at`` (TTL).
@@ -19,8 +19,19 @@ from media import MediaError
 from .exceptions import ChunkAlreadyCountedError, ClaimRejectedError, LeaseLostError, StateConflictError
 from .state import FAILED, LEASE_FREE, RUNNING, SUCCEEDED, Lease, Table, job_key
 
-_TOUCH = "#version = #version + :one, #updated_at = :now_iso"
+_TOUCH = "#updated_at = :now_iso"
 _RELEASE = "REMOVE #lease_owner, #lease_expires"
+
+
+#: When a job still waits on an event of each stage: it is RUNNING at that stage. A validate event may
+#: have died before creating the job; an encode event is waited on while its chunk is pending; assembly
+#: is due once no chunk is pending, before its claim moves the job to assemble.
+_WAITING_ON = {
+    "validate": "attribute_not_exists(#pk) OR (#input_key = :input_key AND #stage = :validate AND #status = :running)",
+    "chunk": "#stage = :stage AND #status = :running",
+    "encode": "#stage = :stage AND #status = :running AND contains(#pending, :chunk)",
+    "assemble": "#status = :running AND (#stage = :stage OR (#stage = :encode AND attribute_not_exists(#pending)))",
+}
 
 
 def _now_iso() -> str:
@@ -38,7 +49,7 @@ class JobItems:
             "SET #input_key = :input_key, #stage = if_not_exists(#stage, :stage), "
             "#status = if_not_exists(#status, :running), #created_at = if_not_exists(#created_at, :now_iso), "
             "#expires_at = if_not_exists(#expires_at, :ttl), #lease_owner = :owner, #lease_expires = :expires, "
-            "#updated_at = :now_iso ADD #attempts :one, #version :one",
+            "#updated_at = :now_iso ADD #attempts :one",
             "attribute_not_exists(#pk) OR (#input_key = :input_key AND #stage = :stage AND #status = :running "
             f"AND #attempts < :max AND {LEASE_FREE})",
             {":input_key": input_key, ":stage": "validate", ":running": RUNNING, ":now_iso": _now_iso(),
@@ -80,7 +91,7 @@ class JobItems:
             job_key(job_id),
             f"SET #stage = :next, #attempts = :zero, {_TOUCH}{sets} {_RELEASE}",
             "#stage = :stage AND #status = :running AND #lease_owner = :owner",
-            {":next": next_stage, ":stage": stage, ":running": RUNNING, ":zero": 0, ":one": 1,
+            {":next": next_stage, ":stage": stage, ":running": RUNNING, ":zero": 0,
              ":now_iso": _now_iso(), ":owner": lease.owner, **{f":{k}": v for k, v in attributes.items()}},
             conflict=LeaseLostError,
         )
@@ -103,7 +114,7 @@ class JobItems:
             f"SET #status = :succeeded, #output_key = :output_key, #output_frames = :frames, {_TOUCH} {_RELEASE}",
             "#stage = :assemble AND #status = :running AND #lease_owner = :owner",
             {":succeeded": SUCCEEDED, ":output_key": output_key, ":frames": output_frames, ":assemble": "assemble",
-             ":running": RUNNING, ":owner": lease.owner, ":one": 1, ":now_iso": _now_iso()},
+             ":running": RUNNING, ":owner": lease.owner, ":now_iso": _now_iso()},
             conflict=LeaseLostError,
         )
 
@@ -114,12 +125,43 @@ class JobItems:
                 job_key(job_id),
                 f"SET #status = :failed, #error = :error, #error_kind = :kind, {_TOUCH} {_RELEASE}",
                 "#status = :running",
-                {":failed": FAILED, ":error": str(error), ":kind": error.kind, ":running": RUNNING, ":one": 1,
+                {":failed": FAILED, ":error": str(error), ":kind": error.kind, ":running": RUNNING,
                  ":now_iso": _now_iso()},
             )
         except StateConflictError:
             return False
         return True
+
+    def fail_abandoned(
+        self, job_id: str, stage: str, error: MediaError, *, input_key: str, index: int | None, expires_at: int
+    ) -> tuple[bool, dict | None]:
+        """Fail the job if it still waits on an event of ``stage`` that Lambda gave up on (for encode: on
+        chunk ``index``); a validate event may have died before creating the job, so this creates it
+        FAILED. Returns (whether this call failed it, the job item as it is now)."""
+        waiting = _WAITING_ON[stage]
+        values = {":failed": FAILED, ":error": str(error), ":kind": error.kind, ":running": RUNNING,
+                  ":now_iso": _now_iso(), ":input_key": input_key, ":validate": "validate", ":ttl": expires_at}
+        # DynamoDB refuses values the expressions do not use: only the condition's own.
+        if stage != "validate":
+            values[":stage"] = stage
+        if stage == "encode":
+            values[":chunk"] = index
+        if stage == "assemble":
+            values[":encode"] = "encode"
+        try:
+            job = self.table.update(
+                job_key(job_id),
+                "SET #status = :failed, #error = :error, #error_kind = :kind, #updated_at = :now_iso, "
+                "#input_key = if_not_exists(#input_key, :input_key), #stage = if_not_exists(#stage, :validate), "
+                "#created_at = if_not_exists(#created_at, :now_iso), #expires_at = if_not_exists(#expires_at, :ttl) "
+                f"{_RELEASE}",
+                waiting,
+                values,
+                returns="ALL_NEW",
+            )
+        except StateConflictError as refused:
+            return False, refused.current
+        return True, job
 
     def get(self, job_id: str) -> dict | None:
         return self.table.get(job_key(job_id))

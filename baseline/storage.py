@@ -6,6 +6,7 @@ s3transfer's managed transfers would add a ``HeadObject`` per download and multi
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -16,8 +17,29 @@ from media import layout
 from .exceptions import WorkObjectMissingError
 
 _COPY_BUFFER = 1024 * 1024
+#: S3 user metadata of a published output (x-amz-meta-input-key, x-amz-meta-input-etag); the durable
+#: reference records the same names.
+_INPUT_KEY, _INPUT_ETAG = "input-key", "input-etag"
 #: DeleteObjects takes at most this many keys per request.
 _DELETE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class InputIdentity:
+    """Which input object a job read: its key and the ETag validate saw (another upload to the same key
+    has another ETag)."""
+
+    key: str
+    etag: str
+
+    def metadata(self) -> dict[str, str]:
+        return {_INPUT_KEY: self.key, _INPUT_ETAG: self.etag}
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, str]) -> "InputIdentity | None":
+        if _INPUT_KEY not in metadata or _INPUT_ETAG not in metadata:
+            return None
+        return cls(metadata[_INPUT_KEY], metadata[_INPUT_ETAG])
 
 
 class Storage:
@@ -28,32 +50,50 @@ class Storage:
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def download(self, key: str, path: Path) -> Path:
-        """Write object ``key`` to ``path``; raise ``WorkObjectMissingError`` if there is none."""
+    def download(self, key: str, path: Path) -> str:
+        """Write object ``key`` to ``path`` and return its ETag; raise ``WorkObjectMissingError`` if there
+        is none."""
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
             if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                raise WorkObjectMissingError(f"object {self.url(key)} does not exist") from None
+                raise WorkObjectMissingError(f"work object {self.url(key)} does not exist") from None
             raise
-        with body, open(path, "wb") as out:
+        with response["Body"] as body, open(path, "wb") as out:
             shutil.copyfileobj(body, out, _COPY_BUFFER)
-        return path
+        return response["ETag"]
 
     def upload(self, path: Path, key: str) -> None:
         with open(path, "rb") as data:
             self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
 
-    def publish_once(self, path: Path, key: str) -> bool:
-        """Create ``key`` only if it does not exist yet; False if an earlier attempt already published it."""
+    def publish_once(self, path: Path, key: str, source: InputIdentity) -> bool:
+        """Create ``key`` only if it does not exist yet, recording in its metadata which input it was made
+        from; False if it exists already (published by an earlier attempt, or by an earlier job under the
+        same id: ``published_from`` tells which)."""
         try:
             with open(path, "rb") as data:
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*",
+                                       Metadata=source.metadata())
         except ClientError as error:
             if error.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict"):
                 return False
             raise
         return True
+
+    def etag(self, key: str) -> str | None:
+        """The ETag of object ``key`` now (one ``HeadObject``), None if there is none."""
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=key)["ETag"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+
+    def published_from(self, key: str) -> InputIdentity | None:
+        """The input a published object was made from, read from its metadata (None if it records none)."""
+        metadata = self.client.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
+        return InputIdentity.from_metadata(metadata)
 
     def delete(self, keys: Iterable[str]) -> None:
         """Delete ``keys``; keys that are already gone are not an error, so clean-up can be repeated."""

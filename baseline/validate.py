@@ -12,7 +12,13 @@ import media
 from media import MediaError, layout
 
 from . import runtime
-from .exceptions import ClaimRejectedError, InputNotFoundError, StageFailedError, WorkObjectMissingError
+from .exceptions import (
+    ClaimRejectedError,
+    InputNotFoundError,
+    JobIdConflictError,
+    StageFailedError,
+    WorkObjectMissingError,
+)
 from .outcome import outcome
 from .state import RUNNING, Lease, LambdaContext
 
@@ -33,35 +39,39 @@ def handler(event: dict, context: LambdaContext) -> dict:
     except ClaimRejectedError as rejected:
         return _not_claimed(rt, job_id, input_key, rejected.current, lease)
     try:
-        info = _check_input(rt, job_id, input_key)
+        info, input_etag = _check_input(rt, job_id, input_key)
     except MediaError as error:
         rt.jobs.fail(job_id, error)
         return outcome(STAGE, job_id, "failed", error=str(error), error_kind=error.kind)
-    rt.jobs.advance(job_id, STAGE, lease, "chunk", info=info)
+    # The ETag goes into the output's metadata, where a later job under the same id (after this item's
+    # TTL) is told apart from a resubmission of this one.
+    rt.jobs.advance(job_id, STAGE, lease, "chunk", info=info, input_etag=input_etag)
     rt.invoker.invoke("chunk", {"job_id": job_id})
     return outcome(STAGE, job_id, "advanced", frames=info["frames"])
 
 
-def _check_input(rt: runtime.Runtime, job_id: str, input_key: str) -> dict:
+def _check_input(rt: runtime.Runtime, job_id: str, input_key: str) -> tuple[dict, str]:
+    """The probe summary of the input and the ETag of the copy probed."""
     layout.check_input_key(input_key)
     if not input_key.startswith(f"input/{job_id}/"):
         raise layout.InvalidJobRequestError(f"input key {input_key!r} is not under input/{job_id}/")
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / PurePosixPath(input_key).name
         try:
-            rt.storage.download(input_key, local)
+            etag = rt.storage.download(input_key, local)
         except WorkObjectMissingError:
             raise InputNotFoundError(f"input object {rt.storage.url(input_key)} does not exist") from None
         info = media.probe(local)
     media.check_limits(info, rt.config.settings.limits)
     summary = info.to_dict()
     del summary["keyframes"]  # chunking probes its own copy; keep the job item small
-    return summary
+    return summary, etag
 
 
 def _not_claimed(rt: runtime.Runtime, job_id: str, input_key: str, job: dict, lease: Lease) -> dict:
-    if job["input_key"] != input_key:
-        return outcome(STAGE, job_id, "rejected", error=f"job id {job_id} is already used for another input")
+    if job["input_key"] != input_key or _input_replaced(rt, job):
+        error = JobIdConflictError(f"job id {job_id} is already used for another input")
+        return outcome(STAGE, job_id, "rejected", error=str(error), error_kind=error.kind)
     if job["status"] != RUNNING or lease.held_by_other(job):
         return outcome(STAGE, job_id, "skipped", job_stage=job["stage"], job_status=job["status"])
     if job["stage"] == STAGE:
@@ -73,3 +83,13 @@ def _not_claimed(rt: runtime.Runtime, job_id: str, input_key: str, job: dict, le
         rt.invoker.invoke("chunk", {"job_id": job_id})
         return outcome(STAGE, job_id, "resent")
     return outcome(STAGE, job_id, "skipped", job_stage=job["stage"])
+
+
+def _input_replaced(rt: runtime.Runtime, job: dict) -> bool:
+    """Whether another upload has replaced the job's input under the same key since validate read it (the
+    ETag differs): a submission of that is another input. A job not yet past validate, or an input
+    deleted since, cannot tell, and counts as the same."""
+    if "input_etag" not in job:
+        return False
+    current = rt.storage.etag(job["input_key"])
+    return current is not None and current != job["input_etag"]

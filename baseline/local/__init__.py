@@ -1,5 +1,5 @@
-"""Local harness of the baseline (not deployed): runs the four handlers in process, as Lambda would,
-against moto in process (default) or any endpoint such as moto's server."""
+"""Local harness of the baseline (not deployed): runs the four handlers and the failure handler in process,
+as Lambda would, against moto in process (default) or any endpoint such as moto's server."""
 from .faults import CrashInjector, CrashPoint, InjectedCrash, MediaFaults
 from .invoker import Delivery, LocalInvoker
 from .run import LocalPipeline, Progress, run_local

@@ -72,18 +72,25 @@ class CrashPoint:
 
 
 class CrashInjector:
-    """Crashes the first delivery of ``point.stage`` that reaches ``point``, once."""
+    """Crashes the first delivery of ``point.stage`` that reaches ``point``, once; with ``every``, every
+    delivery that reaches it (of chunk ``chunk`` only, if given), as a handler that always dies there."""
 
-    def __init__(self, point: CrashPoint) -> None:
+    def __init__(self, point: CrashPoint, *, every: bool = False, chunk: int | None = None) -> None:
         self.point = point
+        self.every = every
+        self.chunk = chunk
         self.fired_at: str | None = None
+        self.fired = 0
         self._lock = threading.Lock()
 
     def __call__(self, delivery, step: int, operation: str, when: str) -> None:  # type: ignore[no-untyped-def]
         if (delivery.stage, step, when) != (self.point.stage, self.point.step, self.point.when):
             return
+        if self.chunk is not None and delivery.event.get("index") != self.chunk:
+            return
         with self._lock:
-            if self.fired_at is not None:
+            if self.fired_at is not None and not self.every:
                 return
             self.fired_at = operation
+            self.fired += 1
         raise InjectedCrash(f"crash {when} {operation} (step {step}) of {delivery.stage}")

@@ -3,8 +3,10 @@
 ``invoke`` returns at once; a thread pool runs the handlers concurrently (``LocalPipeline`` gives it two
 workers per core and gates the ffmpeg encodes to one per core, see ``cpu``). A handler that raises (or is crashed by an injected fault) is run again
 up to ``retries`` more times with the same request id, as Lambda retries an asynchronous event; after
-that the event goes to ``dead_letters``. ``copies`` delivers an event more than once, each copy with its
-own request id, as Lambda's at-least-once queue may.
+that the event goes to ``dead_letters`` and, as the template's ``OnFailure`` destination sends it, an
+invocation record of it is delivered to the failure handler (``baseline.dead_letter``), itself retried the
+same way. ``copies`` delivers an event more than once, each copy with its own request id, as Lambda's
+at-least-once queue may.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from baseline.config import STAGES
@@ -50,8 +53,36 @@ class Delivery:
         return self.ended - self.started
 
 
+#: The function every stage's failed events go to (the template's OnFailure destination).
+ON_FAILURE = "dead_letter"
+FUNCTIONS = (*STAGES, ON_FAILURE)
+
+
 def deployed_handlers() -> dict[str, Handler]:
-    return {stage: importlib.import_module(f"baseline.{stage}").handler for stage in STAGES}
+    return {function: importlib.import_module(f"baseline.{function}").handler for function in FUNCTIONS}
+
+
+def function_arn(function: str) -> str:
+    return f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+
+
+def failure_record(delivery: Delivery) -> dict:
+    """The invocation record Lambda sends to an OnFailure destination for an event whose retries are
+    exhausted (the shape documented for asynchronous invocation destinations)."""
+    error = delivery.error
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "requestContext": {
+            "requestId": delivery.request_id,
+            "functionArn": f"{function_arn(delivery.stage)}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": delivery.attempt,
+        },
+        "requestPayload": delivery.event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
+    }
 
 
 class LocalInvoker:
@@ -64,8 +95,11 @@ class LocalInvoker:
         copies: int | Callable[[str, dict], int] = 1,
         timeout_s: float = 900.0,
         on_delivery: Callable[[str, Delivery], None] | None = None,
+        on_failure: str | None = ON_FAILURE,
     ) -> None:
         self.handlers = handlers or deployed_handlers()
+        #: The function failed events are sent to (None: they are only kept in ``dead_letters``).
+        self.on_failure = on_failure
         self.retries = retries
         self.copies = copies
         self.timeout_s = timeout_s
@@ -123,6 +157,8 @@ class LocalInvoker:
                 self._submit(Delivery(delivery.stage, delivery.event, delivery.request_id, delivery.attempt + 1))
             else:
                 self.dead_letters.append(delivery)
+                if self.on_failure in self.handlers and delivery.stage != self.on_failure:
+                    self._submit(Delivery(self.on_failure, failure_record(delivery), request_id=str(uuid.uuid4())))
         if self.on_delivery:
             self.on_delivery("end", delivery)
         with self._idle:

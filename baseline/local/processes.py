@@ -31,10 +31,10 @@ from local_aws.workers import (
 from media import EncodeError, PipelineSettings, layout
 
 from baseline import runtime
-from baseline.config import DEFAULT_BUCKET, DEFAULT_TABLE, STAGES, BaselineConfig
+from baseline.config import DEFAULT_BUCKET, DEFAULT_TABLE, BaselineConfig
 
 from .context import LocalLambdaContext
-from .invoker import Delivery, LocalInvoker, current_delivery, deployed_handlers
+from .invoker import FUNCTIONS, Delivery, LocalInvoker, current_delivery, deployed_handlers
 from .resources import ensure_bucket, ensure_table, job_items
 from .run import _input_name, job_result
 
@@ -110,7 +110,8 @@ class WorkerStats:
 
 
 class ProcessPipeline:
-    """The four handlers, each invocation in a worker process, state on moto's server at ``endpoint_url``.
+    """The four handlers and the failure handler, each invocation in a worker process, state on moto's server
+    at ``endpoint_url``.
 
     Use as a context manager. ``copies`` delivers every event more than once; ``invoker_factory`` builds
     the invoker (a ``LocalInvoker`` or a subclass that reorders events) from the handlers."""
@@ -135,7 +136,8 @@ class ProcessPipeline:
         self.stats = WorkerStats()
         cores = os.cpu_count() or 1
         self.invoker = invoker_factory(
-            {stage: self._handler_in_worker(stage) for stage in STAGES}, max_workers=2 * cores, copies=copies
+            {function: self._handler_in_worker(function) for function in FUNCTIONS}, max_workers=2 * cores,
+            copies=copies,
         )
         self._template = warm_session(endpoint_url, ("s3", "dynamodb"))
         #: The harness's own clients (set-up, read-back); workers make theirs from their copy of the template.

@@ -29,8 +29,8 @@ _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
 
 
 class LocalPipeline:
-    """The four handlers deployed in this process: resources on ``session``, events through a
-    ``LocalInvoker``. Use as a context manager; it installs its runtime for the handlers meanwhile.
+    """The four handlers (and the failure handler) deployed in this process: resources on ``session``, events
+    through a ``LocalInvoker``. Use as a context manager; it installs its runtime for the handlers meanwhile.
 
     Calls made on ``session``: the upload of the input (the client's submission) and every call of the
     handlers. Set-up and reading the outcome go through an uncounted twin of it."""
@@ -113,7 +113,7 @@ def job_result(
     event of ``invoker`` has run; the output is downloaded to ``output`` and its frames counted there."""
     job = inspect.jobs.get(job_id) if _plausible_job_id(job_id) else None
     status, error, error_kind = _outcome(job, input_key, invoker)
-    ours = job if job is not None and job["input_key"] == input_key else {}
+    ours = job if job is not None and error_kind != "job_id_conflict" else {}
     written, output_frames = None, None
     if status == SUCCEEDED:
         output_frames = ours["output_frames"]
@@ -168,12 +168,19 @@ def _outcome(job: dict | None, input_key: str, invoker: LocalInvoker) -> tuple[s
     if job is None:
         rejected = next((d.result for d in invoker.deliveries if d.result and d.result.get("error")), None)
         return "FAILED", rejected["error"] if rejected else "the job was never created", "invalid_request"
-    if job["input_key"] != input_key:
+    if job["input_key"] != input_key or _refused_as_conflict(invoker, job["pk"][4:]):
         return "FAILED", f"job id {job['pk'][4:]} is already used for another input", "job_id_conflict"
     if job["status"] == RUNNING:
         last = invoker.dead_letters[-1].error if invoker.dead_letters else None
         return "FAILED", f"job stopped at stage {job['stage']}: its invocations kept failing ({last!r})", "stuck"
     return job["status"], job.get("error"), job.get("error_kind")
+
+
+def _refused_as_conflict(invoker: LocalInvoker, job_id: str) -> bool:
+    """Whether validate refused this submission of ``job_id`` as another input (the same key with other
+    bytes: the job item then names the same key, so only the refusal tells)."""
+    return any(d.stage == "validate" and d.event.get("job_id") == job_id
+               and (d.result or {}).get("error_kind") == "job_id_conflict" for d in invoker.deliveries)
 
 
 def timings(deliveries: list[Delivery]) -> dict:

@@ -56,6 +56,29 @@ class CrashOnce:
         return True
 
 
+class CrashEvery(CrashOnce):
+    """A site hook: every worker that reaches ``point`` (in chunk ``chunk``'s invocations only, if given)
+    ends there with ``os._exit``, as a handler that dies at the same place on every attempt (a bug hit each
+    time, or a timeout or out-of-memory kill that recurs); ``crashes`` counts them across all workers."""
+
+    def __init__(self, point: CrashPoint, chunk: int | None = None) -> None:
+        super().__init__(point)
+        self.chunk = chunk
+        self._crashes = FORK.Value("i", 0)
+
+    @property
+    def crashes(self) -> int:
+        return self._crashes.value
+
+    def __call__(self, site: Any) -> None:
+        if not self.point.matches(site) or (self.chunk is not None and site.chunk != self.chunk):
+            return
+        with self._crashes.get_lock():
+            self._crashes.value += 1
+        self._first_to_reach(site, f"{site.operation} {site.when} (step {site.step}, attempt {site.attempt})")
+        os._exit(CRASH_EXIT_CODE)
+
+
 class HangOnce(CrashOnce):
     """A site hook: the first worker to reach ``point`` stops there, as a call that never returns, until
     its function's timeout ends it (the harness's watchdog, like Lambda's, kills it without cleanup)."""

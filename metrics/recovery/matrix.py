@@ -20,13 +20,13 @@ from media import PipelineSettings
 from metrics.runtime.call_sites import SiteSpool, sites_to_list
 
 from .checks import Expectation, StoreView, check_run
-from .injectors import FORK, CrashOnce, Throttler
+from .injectors import FORK, CrashEvery, CrashOnce, Throttler
 from .points import CrashPoint, enumerate_points, sample_points
 from .scenarios import NotApplicable, Scenario, expectation, oversized_video, scenario_extra, scenarios_for
 from .server import moto_server_process
 from .subjects import SUBJECTS, Faults, RunOutcome
 
-SECTIONS = ("crash", "duplicates", "out_of_order", "throttling", "poison", "bad_input")
+SECTIONS = ("crash", "every_delivery", "duplicates", "out_of_order", "throttling", "poison", "bad_input")
 #: The matrix input: 2 s, 160x120, 30 fps, keyframes every 0.5 s, with audio; 0.5 s chunks -> 4 chunks.
 INPUT = {"seconds": 2, "width": 160, "height": 120, "fps": 30, "keyframe_seconds": 0.5, "chunk_seconds": 0.5}
 DEFAULT_SAMPLE = 6
@@ -237,7 +237,14 @@ class RecoveryMatrix:
             rows.append(row)
             self.report(section, index, len(chosen), scenario.name, row["ok"] if scenario.judged else None)
         judged = [row for row in rows if row.get("applicable", True) and row.get("judged", True)]
-        return {"scenarios": rows, "tried": len(judged), "passed": sum(row["ok"] for row in judged)}
+        ran = [row for row in rows if row.get("applicable", True)]
+        return {
+            "scenarios": rows, "tried": len(judged), "passed": sum(row["ok"] for row in judged),
+            # A job neither SUCCEEDED nor FAILED once every event and retry had run (the baseline's harness
+            # calls a job left RUNNING "stuck").
+            "stuck": sum(row["status"] not in ("SUCCEEDED", "FAILED") or row["error_kind"] == "stuck" for row in ran),
+            "duplicate_outputs": sum(row["duplicate_output"] for row in ran),
+        }
 
     def scenario(self, scenario: Scenario) -> dict:
         """One run of ``scenario`` (two jobs for a reused job id), checked and measured."""
@@ -276,6 +283,11 @@ class RecoveryMatrix:
         throttler = next((hook for hook in faults.session_hooks if isinstance(hook, Throttler)), None)
         if throttler is not None:
             extra.update(throttled_attempts=throttler.injected, http_attempts=throttler.attempts)
+        if isinstance(faults.site_hook, CrashEvery):
+            extra["crashes"] = faults.site_hook.crashes
+            if not faults.site_hook.crashes:
+                verdict.violations.append("the crash point was not reached")
+                verdict.ok = False
         return {
             "scenario": scenario.name,
             "description": scenario.description,

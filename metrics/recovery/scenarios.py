@@ -1,5 +1,6 @@
-"""The fault kinds besides the crash matrix: duplicates, events out of order, throttling, a poison chunk,
-bad input. Each scenario runs one job (two for a reused job id) in a fresh harness and says what must hold.
+"""The fault kinds besides the crash matrix: a crash on every delivery of one stage, duplicates, events out
+of order, throttling, a poison chunk, bad input. Each scenario runs one job (two for a reused job id) in a
+fresh harness and says what must hold.
 """
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .checks import Expectation
-from .injectors import Throttler
+from .injectors import CrashEvery, Throttler
+from .points import CrashPoint
 from .subjects import Faults
 
 #: The chunk made to fail on every attempt in the poison scenario.
 POISON_CHUNK = 1
+#: How many times an invocation that dies is run before its platform gives up: Lambda's asynchronous
+#: deliveries (1 + 2 retries); the durable runner's consecutive failed invocations of an execution.
+DELIVERIES = {"baseline": 3, "durable_ref": 5}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,61 @@ class NotApplicable:
     name: str
     reason: str
     extra: dict = field(default_factory=dict)
+
+
+#: The chunk whose encode dies on every delivery in the every-delivery scenario of the encode stage.
+DYING_CHUNK = 1
+
+#: Where each stage dies on every delivery (every attempt), per pipeline: after its first write where it
+#: has one, so that the failure handling must also delete what the dead attempts left. Baseline: the n-th
+#: storage operation or invoke of the stage's invocation; durable: the n-th S3 call of the stage's step.
+EVERY_DELIVERY_POINTS = {
+    "baseline": {
+        "validate": CrashPoint("validate", "validate", 0, "dynamodb.UpdateItem", "after"),  # job item created
+        "chunk": CrashPoint("chunk", "chunk", 2, "s3.PutObject", "after"),  # a chunk uploaded
+        "encode": CrashPoint("encode", "encode", 1, "s3.GetObject", "after"),  # the chunk read
+        "assemble": CrashPoint("assemble", "assemble", 1, "s3.GetObject", "after"),  # a part read
+    },
+    "durable_ref": {
+        "validate": CrashPoint("orchestrator", "validate", 0, "s3.GetObject", "after"),
+        "chunk": CrashPoint("orchestrator", "chunk", 1, "s3.PutObject", "after"),
+        "encode": CrashPoint("encoder", "encode", 0, "s3.GetObject", "after"),
+        "assemble": CrashPoint("orchestrator", "assemble", 1, "s3.GetObject", "after"),
+    },
+}
+
+
+def _dying(implementation: str, stage: str) -> Callable[[], Faults]:
+    point = EVERY_DELIVERY_POINTS[implementation][stage]
+    chunk = DYING_CHUNK if stage == "encode" else None
+    return lambda: Faults(site_hook=CrashEvery(point, chunk=chunk))
+
+
+def every_delivery(implementation: str, attempts: int) -> list[Scenario]:
+    """A crash at the same place on every delivery of one stage (of one chunk's encode): the job must end
+    FAILED with the agreed reason, publish nothing and leave no work objects."""
+    scenarios = []
+    for stage in ("validate", "chunk", "encode", "assemble"):
+        if stage == "encode":
+            kind, text = "chunk_failed", f"chunk {DYING_CHUNK} failed after {attempts} attempts: "
+            what = f"the encode of chunk {DYING_CHUNK}"
+        else:
+            kind, what = "stage_failed", f"stage {stage}"
+            text = f"stage {stage} did not finish after {attempts} attempts"
+        scenarios.append(Scenario("every_delivery", f"{stage}_dies_every_time",
+                                  f"{what} dies at the same place on every delivery", "FAILED",
+                                  error_kind=kind, error_text=text, faults=_dying(implementation, stage),
+                                  note=EVERY_DELIVERY_NOTES[implementation]))
+    return scenarios
+
+
+EVERY_DELIVERY_NOTES = {
+    "baseline": "After Lambda's third delivery the event goes to the OnFailure destination, the failure handler "
+                "(baseline/dead_letter.py), which fails the job with the reason and deletes its work objects.",
+    "durable_ref": "After 5 consecutive failed invocations the runner fails the execution itself with the last "
+                   "invocation's error: no handler code runs, so the orchestrator's clean-up step does not and "
+                   "a crash in chunk or assemble leaves the work objects (the work/ lifecycle rule expires them).",
+}
 
 
 def _throttling() -> Faults:
@@ -119,7 +179,8 @@ def scenarios_for(implementation: str) -> list[Scenario | NotApplicable]:
         Scenario("poison", "poison_chunk", f"chunk {POISON_CHUNK} fails on every encode attempt", "FAILED",
                  error_kind="chunk_failed", error_text=f"chunk {POISON_CHUNK} failed after", faults=_poison),
     ]
-    return [*duplicates, *out_of_order, *throttling, *poison, *COMMON_BAD_INPUT]
+    return [*every_delivery(implementation, DELIVERIES[implementation]), *duplicates, *out_of_order, *throttling,
+            *poison, *COMMON_BAD_INPUT]
 
 
 def expectation(scenario: Scenario, frames: tuple[str, ...]) -> Expectation:

@@ -3,6 +3,7 @@ publishes nothing and leaves nothing in work/."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -84,3 +85,37 @@ def test_an_input_key_outside_the_jobs_prefix_is_refused(session, small_video, t
     run = run_job(session, small_video, tmp_path, input_key=key)
     assert (run.result["status"], run.result["error_kind"]) == ("FAILED", "invalid_request")
     assert run.job["status"] == "FAILED" and [d.operations for d in run.deliveries] == [["dynamodb.UpdateItem"] * 2]
+
+
+def test_an_encode_with_the_wrong_frame_count_is_retried_then_fails_its_chunk(session, small_video, tmp_path,
+                                                                              monkeypatch) -> None:
+    import baseline.encode
+
+    real_encode = baseline.encode.encode_chunk
+
+    def short_by_one(source, target, settings):  # type: ignore[no-untyped-def]
+        frames = real_encode(source, target, settings)
+        return frames - 1 if Path(source).stem == "00001" else frames
+
+    monkeypatch.setattr(baseline.encode, "encode_chunk", short_by_one)
+    run = run_job(session, small_video, tmp_path)
+    attempts = PipelineSettings().max_chunk_attempts
+    assert (run.result["status"], run.result["error_kind"]) == ("FAILED", "chunk_failed")
+    assert run.result["error"] == f"chunk 1 failed after {attempts} attempts: encoded chunk has 59 frames, expected 60"
+    assert run.faults.encodes[1] == attempts and run.faults.assemblies == 0
+    assert run.output_keys() == [] and run.work_keys() == []
+
+
+def test_a_work_object_lost_while_the_job_runs_fails_it_with_the_key(session, small_video, tmp_path) -> None:
+    from local_aws import sibling_session
+
+    s3 = sibling_session(session).client("s3")  # not counted, not attributed to a delivery
+
+    def lose_part_0(delivery, step, operation, when):  # type: ignore[no-untyped-def]
+        if (delivery.stage, step, when) == ("assemble", 0, "after"):  # claimed, nothing downloaded yet
+            s3.delete_object(Bucket="video-pipeline-media", Key="work/job-1/encoded/00000.mp4")
+
+    run = run_job(session, small_video, tmp_path, crash=lose_part_0)
+    assert (run.result["status"], run.result["error_kind"]) == ("FAILED", "work_object_missing")
+    assert run.result["error"] == "work object s3://video-pipeline-media/work/job-1/encoded/00000.mp4 does not exist"
+    assert run.output_keys() == [] and run.work_keys() == [] and not run.dead_letters

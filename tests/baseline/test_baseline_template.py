@@ -46,18 +46,37 @@ def test_each_function_gets_only_what_its_handler_needs() -> None:
         },
         "AssembleFunction": {
             ("s3:GetObject", "bucket/input/*"), ("s3:GetObject", "bucket/work/*"), ("s3:PutObject", "bucket/output/*"),
-            ("s3:DeleteObject", "bucket/work/*"),
+            ("s3:GetObject", "bucket/output/*"), ("s3:DeleteObject", "bucket/work/*"),
         },
+        "DeadLetterFunction": {("s3:DeleteObject", "bucket/work/*")},
     }
+    modules = {"ValidateFunction": "validate", "ChunkFunction": "chunk", "EncodeFunction": "encode",
+               "AssembleFunction": "assemble", "DeadLetterFunction": "dead_letter"}
     functions = {name: r for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == set(expected)
     for name, function in functions.items():
         assert _grants(function) == common | expected[name], name
         assert all(statement["Effect"] == "Allow" for statement in _statements(function))
-        handler = function["Properties"]["Handler"]
-        assert handler == f"baseline.{name.removesuffix('Function').lower()}.handler"
+        assert function["Properties"]["Handler"] == f"baseline.{modules[name]}.handler"
         invoke = function["Properties"]["EventInvokeConfig"]
-        assert invoke["MaximumRetryAttempts"] == 2 and invoke["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+        on_failure = invoke["DestinationConfig"]["OnFailure"]
+        assert invoke["MaximumRetryAttempts"] == 2
+        if name == "DeadLetterFunction":
+            # Records the failure handler could not process wait in the queue for an operator.
+            assert on_failure == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}}
+        else:
+            # An event that failed on every delivery goes to the failure handler, which fails its job.
+            assert on_failure == {"Type": "Lambda", "Destination": {"Fn::GetAtt": ["DeadLetterFunction", "Arn"]}}
+            # Named, so that the failure handler can map a record's functionArn to its stage without a
+            # !Ref (which would make a dependency cycle with the destination's invoke permission).
+            stage = modules[name]
+            assert function["Properties"]["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{stage}"}
+            variables = functions["DeadLetterFunction"]["Properties"]["Environment"]["Variables"]
+            assert variables[f"{stage.upper()}_FUNCTION"] == {"Fn::Sub": f"${{AWS::StackName}}-{stage}"}
+    # The fan-out cap: as many encodes at once as the durable map's max_concurrency (100) by default.
+    assert template["Parameters"]["MaxParallelEncodes"]["Default"] == 100
+    assert functions["EncodeFunction"]["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["CapEncodes", {"Ref": "MaxParallelEncodes"}, {"Ref": "AWS::NoValue"}]}
     assert template["Globals"]["Function"]["Runtime"] >= "python3.11"
     table = resources["JobsTable"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST" and table["TimeToLiveSpecification"]["AttributeName"] == "expires_at"

@@ -1,11 +1,11 @@
-"""Each injected fault kind besides crashes, on both pipelines: duplicates, events out of order
-(baseline), throttling, a poison chunk and bad input."""
+"""Each injected fault kind besides single crashes, on both pipelines: a crash on every delivery of one
+stage, duplicates, events out of order (baseline), throttling, a poison chunk and bad input."""
 from __future__ import annotations
 
 import pytest
 
 from metrics.recovery import RecoveryMatrix
-from metrics.recovery.scenarios import COMMON_BAD_INPUT, POISON_CHUNK, Scenario
+from metrics.recovery.scenarios import COMMON_BAD_INPUT, DYING_CHUNK, POISON_CHUNK, Scenario
 
 
 def _scenario(matrix: RecoveryMatrix, name: str) -> Scenario:
@@ -22,6 +22,35 @@ def _assert_one_clean_success(row: dict) -> None:
     assert row["ok"], row["violations"]
     assert row["status"] == "SUCCEEDED" and row["frames_match"] and row["output_objects"] == 1
     assert row["output_writes"] == 1 and row["work_objects"] == 0
+
+
+STAGES = ("validate", "chunk", "encode", "assemble")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_baseline_a_stage_dying_on_every_delivery_fails_the_job_with_its_reason(
+    baseline_matrix: RecoveryMatrix, stage: str
+) -> None:
+    row = _run(baseline_matrix, f"{stage}_dies_every_time")
+    assert row["ok"], row["violations"]
+    assert row["crashes"] == 3  # Lambda's three deliveries, then the failure handler
+    if stage == "encode":
+        assert row["error"] == (f"chunk {DYING_CHUNK} failed after 3 attempts: "
+                                "its encoder stopped before finishing (timeout or crash)")
+    else:
+        assert (row["error"], row["error_kind"]) == (f"stage {stage} did not finish after 3 attempts", "stage_failed")
+    assert row["output_objects"] == row["output_writes"] == row["work_objects"] == 0
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_durable_a_stage_dying_on_every_delivery_fails_the_execution_and_publishes_nothing(
+    durable_matrix: RecoveryMatrix, stage: str
+) -> None:
+    """What the durable side does today (README.md, section 'Crash on every delivery'): the runner fails the
+    execution after its consecutive failed invocations; nothing is published."""
+    row = _run(durable_matrix, f"{stage}_dies_every_time")
+    assert row["crashes"] >= 1 and row["status"] == "FAILED" and row["error"]
+    assert row["output_objects"] == row["output_writes"] == 0
 
 
 def test_baseline_every_event_delivered_twice_runs_each_chunk_once(baseline_matrix: RecoveryMatrix) -> None:
