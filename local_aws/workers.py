@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -58,6 +59,19 @@ def warm_session(endpoint_url: str, services: Sequence[str]) -> boto3.session.Se
             session.client(service, endpoint_url=endpoint_url)
             warmed.add(service)
         return session
+
+
+def join_worker(worker: Any) -> int | None:
+    """Wait for a worker process to end; its exit code.
+
+    ``Process.start()`` in another thread reaps every child that has ended (multiprocessing's ``_cleanup``),
+    so this thread's ``join`` can find its child already reaped and read no exit code until the other
+    thread has stored it: wait a moment for it rather than mistake a crash (137) for another death."""
+    worker.join()
+    deadline = time.monotonic() + 5.0
+    while worker.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return worker.exitcode
 
 
 def outcome_of(result: dict | None, error: str | None, exit_code: int | None) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import boto3
 
 from local_aws.workers import (
-    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, outcome_of, warm_session,
+    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, join_worker, outcome_of, warm_session,
 )
 from media import EncodeError, PipelineSettings, layout
 
@@ -217,13 +217,13 @@ class ProcessPipeline:
                 except (EOFError, OSError):  # the worker's end closed: it returned or died
                     break
                 result = self._on_message(message, record, delivery) or result
-        worker.join()
-        record.ended, record.exit_code = time.perf_counter(), worker.exitcode
-        record.outcome = outcome_of(result, record.error, worker.exitcode)
+        exit_code = join_worker(worker)
+        record.ended, record.exit_code = time.perf_counter(), exit_code
+        record.outcome = outcome_of(result, record.error, exit_code)
         with self.stats._lock:
             self.stats.invocations.append(record)
         if result is None:
-            raise WorkerDied(record.error or f"the {stage} worker process ended with exit code {worker.exitcode}")
+            raise WorkerDied(record.error or f"the {stage} worker process ended with exit code {exit_code}")
         return result
 
     def _on_message(self, message: tuple, record: InvocationRecord, delivery: Delivery | None) -> dict | None:

@@ -42,7 +42,7 @@ from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecu
 
 import media
 from local_aws.workers import (
-    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, outcome_of, warm_session,
+    FORK, FORK_LOCK, Channel, SiteHook, WorkerDied, WorkerOptions, join_worker, outcome_of, warm_session,
 )
 from media import EncodeError, PipelineSettings, layout
 
@@ -238,16 +238,16 @@ class ProcessRunner:
                     # The worker is gone: its end closed (EOF), or reset because it died with an answer
                     # of ours unread, or it died while we answered it (broken pipe).
                     break
-        worker.join()
+        exit_code = join_worker(worker)
         # A worker killed mid-encode (a crash from its checkpoint thread, a timeout) gives its core back,
         # as the machine would; otherwise every later encode would wait for it for ever.
         cores.release_all()
-        record.ended, record.exit_code = time.perf_counter(), worker.exitcode
-        record.outcome = outcome_of(answer, record.error, worker.exitcode)
+        record.ended, record.exit_code = time.perf_counter(), exit_code
+        record.outcome = outcome_of(answer, record.error, exit_code)
         with self.stats._lock:
             self.stats.invocations.append(record)
         if answer is None:
-            raise WorkerDied(record.error or f"the {function} worker process ended with exit code {worker.exitcode}")
+            raise WorkerDied(record.error or f"the {function} worker process ended with exit code {exit_code}")
         return answer
 
     def _on_message(
