@@ -15,9 +15,10 @@ from .subjects import Faults
 
 #: The chunk made to fail on every attempt in the poison scenario.
 POISON_CHUNK = 1
-#: How many times an invocation that dies is run before its platform gives up: Lambda's asynchronous
-#: deliveries (1 + 2 retries); the durable runner's consecutive failed invocations of an execution.
-DELIVERIES = {"baseline": 3, "durable_ref": 5}
+#: How many times a stage that dies is run before the job gives up: Lambda's asynchronous deliveries
+#: (1 + 2 retries, then the failure handler); the durable steps' retry strategy, which counts an interrupted
+#: attempt (StepSemantics.AT_MOST_ONCE_PER_RETRY) and allows PipelineSettings.max_stage_attempts (3) of them.
+DELIVERIES = {"baseline": 3, "durable_ref": 3}
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,9 @@ def every_delivery(implementation: str, attempts: int) -> list[Scenario]:
 EVERY_DELIVERY_NOTES = {
     "baseline": "After Lambda's third delivery the event goes to the OnFailure destination, the failure handler "
                 "(baseline/dead_letter.py), which fails the job with the reason and deletes its work objects.",
-    "durable_ref": "After 5 consecutive failed invocations the runner fails the execution itself with the last "
-                   "invocation's error: no handler code runs, so the orchestrator's clean-up step does not and "
-                   "a crash in chunk or assemble leaves the work objects (the work/ lifecycle rule expires them).",
+    "durable_ref": "Steps run at most once per retry, so an invocation that died inside a step counts as a failed "
+                   "attempt of it; after the last attempt the step fails inside a live invocation, whose except "
+                   "branch runs the clean-up step and fails the execution with the reason.",
 }
 
 
