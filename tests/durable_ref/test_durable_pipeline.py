@@ -13,16 +13,10 @@ import media
 from durable_ref import config
 from durable_ref.local import ChunkFaults, run_job, run_local
 from durable_ref.local.instrument import STEP_FACTORIES, around
-from local_aws import AtomicMotoServer, atomic_mock_aws, make_session
+from local_aws import AtomicMotoServer, make_session
 from media import layout
 
 BUCKET = config.DEFAULT_BUCKET
-
-
-@pytest.fixture
-def session():
-    with atomic_mock_aws():
-        yield make_session()
 
 
 def keys(session, prefix: str) -> list[str]:

@@ -11,18 +11,11 @@ import media
 from durable_ref import config
 from durable_ref.local import run_job, run_local
 from durable_ref.local.execution_names import REGISTRY_BUCKET
-from local_aws import atomic_mock_aws, make_session
 from media import layout
 from metrics.runtime.checkpoint_sizes import watching_execution_stores
 
 BUCKET = config.DEFAULT_BUCKET
 CONFLICT = "job id {} is already used for another input"
-
-
-@pytest.fixture
-def session():
-    with atomic_mock_aws():
-        yield make_session()
 
 
 def keys(session, prefix: str) -> list[str]:
