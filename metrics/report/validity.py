@@ -229,13 +229,14 @@ THREATS: tuple[Threat, ...] = (
         ("failure recovery time", "compute cost of a failed job"), "baseline",
         "a failed durable job pays for encoding the chunks still running, and ends later"),
     Threat(
-        "fan-out-cap", "open_asymmetry", "only the durable side caps concurrent encodes",
-        "The durable map runs at most MaxConcurrency encoders at once (100 by default, an SDK setting); the "
-        "baseline's chunk stage starts every encode at once, bounded only by the account's Lambda concurrency "
-        "(capping it would take reserved concurrency or throttling code of its own).",
-        ("scaling", "end-to-end latency above 100 chunks"), "baseline",
-        "above 100 chunks the durable side encodes in waves; the local runs (10 chunks by default) never reach "
-        "the cap"),
+        "fan-out-cap", "open_asymmetry", "the fan-out caps have the same size but different scopes",
+        "Both cap concurrent encodes at 100 by default: the durable map per job (MaxConcurrency, an SDK "
+        "setting), the baseline per account and function (the encode function's reserved concurrency, "
+        "template parameter MaxParallelEncodes), shared by all running jobs; Lambda holds back and retries the "
+        "asynchronous events beyond it with its throttling back-off, which the local harness does not model.",
+        ("scaling", "end-to-end latency above 100 chunks"), "unclear",
+        "one job alone: the same cap; many jobs at once: the baseline's shared cap slows each job, the durable "
+        "per-job cap does not bound the account's total; the local runs (10 chunks by default) reach neither"),
     Threat(
         "retry-backoff", "open_asymmetry", "retries wait differently",
         "Durable steps retry after 2 s, doubling, with jitter, each retry a re-invocation; the baseline "
