@@ -177,11 +177,16 @@ THREATS: tuple[Threat, ...] = (
         ("sweep", "projection", "quotas met"), "neither",
         "both sides are fitted and extended the same way"),
     Threat(
-        "static-attribution", "heuristic", "line attribution and finding kinds are syntactic heuristics",
-        "Which lines count as state management, error handling or orchestration is decided by name and "
-        "call patterns, not by reading intent.",
+        "static-attribution", "heuristic", "finding kinds and line attribution rest on a bounded data-flow "
+        "analysis",
+        "Calls, request arguments and receivers are resolved by data flow inside each implementation (bindings, "
+        "dictionaries and merges, helpers up to 5 calls deep, module constants, boto3 client and resource "
+        "types); what it cannot resolve falls back to names and is labelled 'syntax'. Which lines count as state "
+        "management or error handling follows from those findings, not from reading intent. The state I/O "
+        "and conditional-write sites are confirmed against the calls the runs made (the call-site section).",
         ("static complexity", "lines by what they do"), "unclear",
-        "a misclassified line moves whichever side holds it"),
+        "a misclassified line moves whichever side holds it; equivalent rewrites of both sides are tested to "
+        "give the same counts"),
     Threat(
         "step-functions-line", "heuristic", "the Step Functions line is a reference, not a run",
         "Transitions are counted for a hypothetical state machine of the same workflow (4 states plus one "
