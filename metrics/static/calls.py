@@ -52,10 +52,10 @@ _DYNAMODB_REQUEST_HINTS = frozenset({
     "TableName", "KeyConditionExpression", "IndexName", "ExclusiveStartKey", "FilterExpression",
     "ProjectionExpression", "Statement", "TransactStatements", "Statements",
 })
-_STATE_METHOD_NAMES = vocab.STATE_IO_OPERATIONS | set(_OBJECT_OPERATIONS) | set(_BUCKET_OPERATIONS) | {"get_paginator"}
+_STATE_METHOD_NAMES = vocab.STATE_IO_OPERATIONS | set(_OBJECT_OPERATIONS) | set(_BUCKET_OPERATIONS) | {"paginate"}
 _READS = frozenset({"get_item", "batch_get_item", "transact_get_items", "query", "scan", "get_object", "head_object",
                     "list_objects", "list_objects_v2", "get_object_attributes", "download_file", "download_fileobj",
-                    "get_paginator", "execute_statement"})
+                    "paginate", "execute_statement"})
 _READ_APIS = frozenset({"GetObject", "HeadObject", "GetItem", "Query", "Scan", "ListObjectsV2"})
 
 
@@ -147,6 +147,8 @@ class CallResolver:
                 return None
             return self._through(wrapper, target, call, scope, DATA_FLOW)
         if isinstance(target, Method) and isinstance(target.receiver, Obj):
+            if target.receiver.kind.startswith("aws.paginator:"):
+                return self._paginate(target.receiver, target.name, call, scope)
             found = self._on_receiver(target.receiver.kind, target.name, call, scope)
             if found is not None and target.receiver.ident:  # s3.Object(bucket, key).put(...)
                 request = merge_dicts([DictV(target.receiver.ident), found.request])
@@ -156,7 +158,7 @@ class CallResolver:
             return None  # something else is known to be called (a library, a builtin, a class)
         request = self.evaluator.keywords(call, scope)
         spread = any(k.arg is None for k in call.keywords)
-        if name in _UNAMBIGUOUS or (name == "get_paginator" and _paginated(call, self.evaluator, scope)):
+        if name in _UNAMBIGUOUS:
             return StateCall(_service_of(name), api_name(name), name, request, DATA_FLOW if spread else SYNTAX,
                              read=name in _READS)
         if name in _AMBIGUOUS and any(k in _DYNAMODB_REQUEST_HINTS for k in request.keys()):
@@ -178,15 +180,20 @@ class CallResolver:
         default = next((d for a, d in pairs if a.arg == node.id), None)
         return self.evaluator.value(default, Scope(scope.module)) if default is not None else UNKNOWN
 
+    def _paginate(self, paginator: Obj, name: str, call: ast.Call, scope: Scope) -> StateCall | None:
+        """`paginator.paginate(...)`: the operation the paginator was made for, with these arguments."""
+        operation = dict(paginator.ident).get("operation")
+        if name != "paginate" or not isinstance(operation, str):
+            return None
+        return StateCall(paginator.kind.split(":", 1)[1], api_name(operation), name,
+                         self.evaluator.keywords(call, scope), DATA_FLOW, read=True)
+
     def _on_receiver(self, kind: str, name: str, call: ast.Call, scope: Scope) -> StateCall | None:
         request = None
         if kind.startswith("aws.client:"):
             service = kind.split(":", 1)[1]
             ops = {"dynamodb": vocab.DYNAMODB_STATE_OPERATIONS, "s3": vocab.S3_STATE_OPERATIONS}.get(
                 service, vocab.STATE_IO_OPERATIONS if service == "?" else frozenset())
-            if name == "get_paginator" and _paginated(call, self.evaluator, scope):
-                return StateCall(service, "ListObjectsV2" if service == "s3" else "Query", name, DictV(), DATA_FLOW,
-                                 read=True)
             if name not in ops:
                 return None
             request = self.evaluator.keywords(call, scope)
@@ -422,16 +429,9 @@ def _method_name(call: ast.Call) -> str | None:
 def _service_of(name: str) -> str | None:
     if name in vocab.DYNAMODB_STATE_OPERATIONS:
         return "dynamodb"
-    if name in vocab.S3_STATE_OPERATIONS or name == "get_paginator":
+    if name in vocab.S3_STATE_OPERATIONS:
         return "s3"
     return None
-
-
-def _paginated(call: ast.Call, evaluator: Evaluator, scope: Scope) -> bool:
-    """`client.get_paginator("list_objects_v2")`: the paginator's pages are state reads."""
-    if not call.args:
-        return False
-    return const_str(evaluator.value(call.args[0], scope)) in vocab.STATE_IO_OPERATIONS
 
 
 def _annotated_durable(function: ast.AST | None, name: str) -> bool:

@@ -363,6 +363,8 @@ class Evaluator:
             return Instance(target.path, target.name)
         if isinstance(target, Method):
             return self._method_call(target, call, scope)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "get_paginator" and target is UNKNOWN:
+            return self._paginator("", call, scope)  # a client of unknown origin: the operation name says enough
         if self.state_read is not None and self.state_read(call, scope, target):
             return StateData("read")
         if isinstance(target, FuncRef):
@@ -402,12 +404,24 @@ class Evaluator:
             names = _RESOURCE_IDENTIFIERS[method.name]
             values = tuple((n, self.value(a, scope)) for n, a in zip(names, call.args))
             return Obj(f"aws.{method.name if method.name != 'ObjectSummary' else 'Object'}", values)
+        if method.name == "get_paginator" and kind.startswith("aws.client:"):
+            return self._paginator(kind.split(":", 1)[1], call, scope)
         if kind == "aws.Bucket" and method.name == "Object":
             bucket = method.receiver.ident[:1]
             return Obj("aws.Object", bucket + tuple(("Key", self.value(a, scope)) for a in call.args[:1]))
         if self.state_read is not None and self.state_read(call, scope, method):
             return StateData("read")
         return UNKNOWN
+
+    def _paginator(self, service: str, call: ast.Call, scope: Scope) -> object:
+        """`client.get_paginator("list_objects_v2")`: a paginator whose `paginate(...)` makes the state reads
+        (the requests go out there, page by page, not where the paginator is made)."""
+        operation = const_str(self.value(call.args[0], scope)) if call.args else None
+        if operation not in vocab.STATE_IO_OPERATIONS:
+            return UNKNOWN
+        if service in ("", "?"):
+            service = "dynamodb" if operation in vocab.DYNAMODB_STATE_OPERATIONS else "s3"
+        return Obj(f"aws.paginator:{service}", (("operation", operation),))
 
     def returned(self, target: FuncRef, call: ast.Call | None, scope: Scope) -> object:
         """What a call of an implementation function returns: its return annotation when that names a known

@@ -219,3 +219,29 @@ def test_worker_processes_call_sites_come_back_and_are_found_statically(runs, re
     assert missed_sites(check) == [], (
         f"the static analysis of {name} misses state I/O sites the recovery workers ran (a detector bug):\n"
         + "\n".join(missed_sites(check)))
+
+
+@pytest.fixture(scope="module")
+def failure_paths() -> dict:
+    """Each pipeline's every-delivery crashes and poison chunk: the failure handler, the clean-up branches and
+    the refused claims, paths the happy run never takes."""
+    from metrics.recovery import run_recovery
+
+    return run_recovery(PIPELINES, mode="sample", points=[], sections=("every_delivery", "poison"))["implementations"]
+
+
+@pytest.mark.parametrize("name", PIPELINES)
+def test_failure_paths_call_sites_are_found_statically(runs, failure_paths, name) -> None:
+    sites = failure_paths[name]["recovery"]["call_sites"]
+    check = reconcile_runs(REPO_ROOT / name, runs[name]["static"]["findings"], {"failures": sites},
+                           excludes=DEFAULT_EXCLUDES)
+    # the failure paths reach sites the happy run does not (the clean-up listings, the failure handler's writes)
+    default = reconcile_runs(REPO_ROOT / name, runs[name]["static"]["findings"],
+                             {"default": runs[name]["counts"].sites}, excludes=DEFAULT_EXCLUDES)
+    def placed(report: dict) -> set:  # a site with the static finding (its caller, for a wrapper) it matched
+        return {(r["file"], r["line"], r["operation"], (r.get("finding") or {}).get("file"),
+                 (r.get("finding") or {}).get("line")) for r in report["sites"]}
+    assert placed(check) - placed(default)
+    assert missed_sites(check) == [], (
+        f"the static analysis of {name} misses state I/O sites its failure paths ran (a detector bug):\n"
+        + "\n".join(missed_sites(check)))

@@ -169,6 +169,46 @@ def items(xs, op):
 '''
 
 
+PAGINATION = '''
+import boto3
+
+
+class Storage:
+    def __init__(self, bucket):
+        self.client = boto3.client("s3")
+        self.bucket = bucket
+
+    def delete_work(self, prefix):
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):  # found
+            print(page)
+
+
+def chained(prefix):
+    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket="b", Prefix=prefix):  # found
+        print(page)
+
+
+def from_a_parameter(client):
+    pages = client.get_paginator("query")
+    for page in pages.paginate(TableName="jobs"):  # found
+        print(page)
+
+
+def not_state(client):
+    return client.get_paginator("describe_instances").paginate()
+'''
+
+
+def test_a_paginator_reads_where_it_paginates():
+    """The requests go out where pages are asked for (the run-time frame's line), not where the paginator is
+    made; a paginator of another API is no state I/O."""
+    assert _lines(PAGINATION, "state_io_call") == _marked(PAGINATION)
+    found = [f for f in analyze_source("m.py", PAGINATION).findings if f.kind.value == "state_io_call"]
+    assert [(f.service, f.operation) for f in found] == [
+        ("s3", "ListObjectsV2"), ("s3", "ListObjectsV2"), ("dynamodb", "Query")]
+
+
 def test_retries_by_what_they_do():
     assert _lines(RETRIES, "retry_construct") == _marked(RETRIES)
 
