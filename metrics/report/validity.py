@@ -197,8 +197,8 @@ THREATS: tuple[Threat, ...] = (
         "baseline-defences", "baseline_beyond_production", "the baseline defends against every failure Lambda "
         "can deliver",
         "Every handler is idempotent under duplicate and out-of-order delivery: conditional writes on every "
-        "transition, per-chunk attempt counts, version checks, clean-up of work/ objects and a dead-letter "
-        "queue. Much production code of this shape relies on luck for some of these.",
+        "transition, leases, per-chunk attempt counts, a publish-once output that remembers its input, clean-up "
+        "of work/ objects and a failure handler for the events Lambda gave up on. Much production code of this shape relies on luck for some of these.",
         ("static complexity", "storage operations", "workflow state cost"), "durable_ref",
         "a less careful explicit-state pipeline would be smaller and make fewer state calls (and fail in "
         "the cases the recovery section breaks it in)"),
