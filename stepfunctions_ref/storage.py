@@ -1,4 +1,4 @@
-"""S3 I/O of both functions: every client comes from one boto3 Session, which the local harness can set.
+"""S3 I/O of the task functions: every client comes from one boto3 Session, which the local harness can set.
 
 As in the baseline, objects are read with one ``GetObject`` streamed to a local file and written with one
 ``PutObject``; s3transfer's managed transfers would add a ``HeadObject`` per download and multipart calls
