@@ -105,26 +105,35 @@ def _moto_runs_state_machines() -> Iterator[None]:
         yield
 
 
-def definition(region: str) -> str:
-    """The ASL with each function ARN filled in, as the template's DefinitionSubstitutions do."""
+def definition(region: str, settings: PipelineSettings = PipelineSettings()) -> str:
+    """The ASL with each function ARN filled in, as the template's DefinitionSubstitutions do, and the
+    transient-error Retriers' attempts set from ``settings`` (the file holds the defaults' 3 and 3)."""
     text = DEFINITION.read_text()
     for placeholder, function in FUNCTIONS.items():
         text = text.replace("${%s}" % placeholder, f"arn:aws:lambda:{region}:{_ACCOUNT}:function:{function}")
-    return text
+    machine = json.loads(text)
+    states = machine["States"]
+    for stage in ("Validate", "Chunk", "Assemble"):
+        states[stage]["Retry"][-1]["MaxAttempts"] = settings.max_stage_attempts - 1
+    states["Encode"]["ItemProcessor"]["States"]["EncodeChunk"]["Retry"][-1]["MaxAttempts"] = settings.max_chunk_attempts - 1
+    return json.dumps(machine)
 
 
-def _state_machine(sfn: Any, region: str) -> str:
+def _state_machine(sfn: Any, region: str, settings: PipelineSettings) -> str:
+    """The local state machine for ``settings``' attempt limits, created on first use."""
+    text = definition(region, settings)
+    name = f"{STATE_MACHINE_NAME}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     for machine in sfn.list_state_machines()["stateMachines"]:
-        if machine["name"] == STATE_MACHINE_NAME:
+        if machine["name"] == name:
             return machine["stateMachineArn"]
-    return sfn.create_state_machine(name=STATE_MACHINE_NAME, definition=definition(region), type="STANDARD",
+    return sfn.create_state_machine(name=name, definition=text, type="STANDARD",
                                     roleArn=f"arn:aws:iam::{_ACCOUNT}:role/video-pipeline-states")["stateMachineArn"]
 
 
 def _run_execution(sfn: Any, session: boto3.session.Session, job_config: config.StepFunctionsRefConfig, job_id: str,
                    input_key: str, output: Path | None, progress: Progress | None, faults: ChunkFaults,
                    calls: Counter) -> dict:
-    machine = _state_machine(sfn, session.region_name)
+    machine = _state_machine(sfn, session.region_name, job_config.settings)
     payload = json.dumps({"job_id": job_id, "input_key": input_key})
     with contextlib.ExitStack() as stack:
         stack.enter_context(faults.installed())

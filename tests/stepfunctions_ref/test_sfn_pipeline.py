@@ -90,3 +90,19 @@ def test_cli_prints_one_json_object_and_exits_by_outcome(tiny_video: Path, bad_i
     with pytest.raises(SystemExit) as usage:
         main(["run", str(tiny_video), "--chunk-seconds", "0"])
     assert usage.value.code == 2
+
+
+def test_a_stage_out_of_attempts_fails_with_the_baselines_reason(tiny_video: Path, session,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepfunctions_ref import tasks
+
+    def chunk_with_full_disk(event: dict, context: object = None) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(tasks, "chunk", chunk_with_full_disk)
+    settings = replace(ONE_SECOND_CHUNKS, max_stage_attempts=2)
+    result = run_local(tiny_video, settings=settings, job_id="sfn-stage", session=session)
+    assert (result["status"], result["error_kind"]) == ("FAILED", "stage_failed")
+    assert result["error"] == "stage chunk did not finish after 2 attempts"
+    assert result["step_executions"] == {"validate": 1, "chunk": 2, "cleanup": 1}
+    assert _keys(session, "work/sfn-stage/") == []
