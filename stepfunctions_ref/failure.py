@@ -27,6 +27,10 @@ FINAL_ERRORS: dict[str, str] = {
 }
 
 
+#: Error names of a task whose invocation ran out of time (the state's ``TimeoutSeconds``, or Lambda's own).
+TIMED_OUT_ERRORS = ("States.Timeout", "Sandbox.Timedout")
+
+
 def _message(error: dict) -> str:
     """The error's message: the Lambda payload's ``errorMessage``, else the cause as it is."""
     cause = error.get("Cause") or ""
@@ -45,7 +49,7 @@ def describe(stage: str, error: dict | None, failures: list[dict] | None) -> tup
         if name == exceptions.WorkObjectMissingError.__name__:
             return exceptions.WorkObjectMissingError.kind, _message(first["error"])
         reason = _message(first["error"])
-        if name == "States.Timeout":
+        if name in TIMED_OUT_ERRORS:
             reason = "its encoder stopped before finishing (timeout or crash)"  # the baseline's words
         return exceptions.ChunkFailedError.kind, (
             f"chunk {index} failed after {settings.max_chunk_attempts} attempts: {reason}"

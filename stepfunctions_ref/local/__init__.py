@@ -2,7 +2,7 @@
 
 Nothing here is deployed.
 """
-from .faults import ChunkFaults
+from .faults import ChunkFaults, InjectedCrash
 from .runner import run_local
 
-__all__ = ["run_local", "ChunkFaults"]
+__all__ = ["run_local", "ChunkFaults", "InjectedCrash"]

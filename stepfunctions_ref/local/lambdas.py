@@ -21,6 +21,10 @@ from unittest import mock
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from .. import failure, tasks
+from .faults import InjectedCrash
+
+#: What Lambda answers for an invocation that timed out (the Python runtime never reports it itself).
+TIMED_OUT = {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 900.00 seconds"}
 
 #: Function name (the ARN's last part) -> its handler, looked up at call time so fault seams apply.
 HANDLERS: dict[str, Callable[[], Callable[[dict, Any], Any]]] = {
@@ -64,6 +68,9 @@ class LocalLambda:
             result = HANDLERS[function]()(event, None)
             ok = True
             return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
+        except InjectedCrash:
+            body = TIMED_OUT
+            return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(body).encode())}
         except Exception as error:  # noqa: BLE001 - every handler error is a Lambda function error
             body = {"errorType": type(error).__name__, "errorMessage": str(error)}
             return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(body).encode())}

@@ -106,3 +106,19 @@ def test_a_stage_out_of_attempts_fails_with_the_baselines_reason(tiny_video: Pat
     assert result["error"] == "stage chunk did not finish after 2 attempts"
     assert result["step_executions"] == {"validate": 1, "chunk": 2, "cleanup": 1}
     assert _keys(session, "work/sfn-stage/") == []
+
+
+def test_a_crashed_encoder_counts_as_an_attempt_and_is_retried(tiny_video: Path, session) -> None:
+    result = run_local(tiny_video, settings=ONE_SECOND_CHUNKS, job_id="sfn-crash", session=session,
+                       faults=ChunkFaults(crash_once={0}))
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert result["chunk_attempts"] == [2, 1]
+
+
+def test_a_timed_out_chunk_is_named_in_the_baselines_words_lowest_index_first(tiny_video: Path, session) -> None:
+    from stepfunctions_ref.failure import describe
+
+    timed_out = {"Error": "Sandbox.Timedout", "Cause": json.dumps({"errorMessage": "Task timed out"})}
+    kind, reason = describe("encode", None, [{"index": 4, "error": timed_out}, {"index": 2, "error": timed_out}])
+    assert kind == "chunk_failed"
+    assert reason == "chunk 2 failed after 3 attempts: its encoder stopped before finishing (timeout or crash)"
