@@ -122,3 +122,12 @@ def test_a_timed_out_chunk_is_named_in_the_baselines_words_lowest_index_first(ti
     kind, reason = describe("encode", None, [{"index": 4, "error": timed_out}, {"index": 2, "error": timed_out}])
     assert kind == "chunk_failed"
     assert reason == "chunk 2 failed after 3 attempts: its encoder stopped before finishing (timeout or crash)"
+
+
+def test_runs_against_moto_server_in_this_process(tiny_video: Path) -> None:
+    from local_aws import AtomicMotoServer
+
+    with AtomicMotoServer() as server:
+        result = run_local(tiny_video, settings=ONE_SECOND_CHUNKS, job_id="sfn-server", endpoint_url=server.endpoint_url)
+    assert result["status"] == "SUCCEEDED", result["error"]
+    assert (result["output_frames"], result["state_transitions"]) == (60, 7)
