@@ -20,6 +20,9 @@ TERMINAL_ROWS = (
     ("durable_operation_sites", "durable op sites"),
     ("line_attribution.state", "state mgmt lines"),
     ("line_attribution.error_handling", "error handling lines"),
+    ("error_handling_paths", "error-handling paths"),
+    ("definition.lines", "definition lines"),
+    ("definition.states", "definition states"),
 )
 
 
