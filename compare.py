@@ -1,11 +1,13 @@
 """Compare implementations of the video pipeline and write report.html, report.json and report.md.
 
-    python compare.py [--impl NAME=PATH ...] [--common NAME=PATH ...] [--out DIR] [--static-only]
+    python compare.py [--impl NAME=PATH ... | --all] [--common NAME=PATH ...] [--out DIR] [--static-only]
                       [--exclude GLOB ...] [--input VIDEO] [--chunk-seconds S] [--repeat N] [--sweep]
                       [--prices FILE] [--memory-mb MB] [--retention-days D]
 
-By default the report holds the static comparison and the run-time comparison: both pipelines run the
-same job on the same input (a synthetic 20 s 1280x720 video, made once and cached), each beside a
+By default the report compares baseline, durable_ref and, when its directory exists, stepfunctions_ref (the
+first is the reference); --all compares every implementation found in the repository (a package with a
+template.yaml and a local harness). The report holds the static comparison and the run-time comparison:
+every pipeline runs the same job on the same input (a synthetic 20 s 1280x720 video, made once and cached), each beside a
 monolithic encode of that input. --sweep adds the chunk-count sweep and the projection to ExCamera's scale.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from metrics.report.options import (
     DEFAULT_OUT,
     DEFAULT_SWEEP_CHUNKS,
     RuntimeOptions,
+    discovered_implementations,
 )
 from metrics.report.pipeline_process import PipelineProcessError
 from metrics.report.recovery_section import RecoveryOptions
@@ -83,7 +86,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--impl", action="append", type=_named_path, metavar="NAME=PATH",
                         help=f"an implementation to compare (repeatable; the first is the reference); "
                              f"any directory of Python code (to run it, a package with local.run_local). "
-                             f"Default: {defaults}")
+                             f"Default: {defaults} (and stepfunctions_ref when its directory exists)")
+    parser.add_argument("--all", action="store_true", dest="all_implementations",
+                        help="compare every implementation found in the repository (a package with a "
+                             "template.yaml and a local harness), the known ones first")
     parser.add_argument("--common", action="append", type=_named_path, metavar="NAME=PATH",
                         help="shared code measured separately as common ground (repeatable). "
                              f"Default: {', '.join(f'{n}={p.name}' for n, p in DEFAULT_COMMON)}")
@@ -139,13 +145,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     names = [name for name, _ in args.impl or ()]
     if len(set(names)) != len(names):
         parser.error("each --impl needs its own NAME")
+    if args.all_implementations and args.impl:
+        parser.error("--all and --impl exclude each other")
     return args
+
+
+def _implementations(args: argparse.Namespace) -> tuple[tuple[str, Path], ...]:
+    if args.impl:
+        return tuple(args.impl)
+    return discovered_implementations() if args.all_implementations else DEFAULT_IMPLEMENTATIONS
 
 
 def options_from(args: argparse.Namespace) -> ReportOptions:
     excludes = (() if args.no_default_excludes else DEFAULT_EXCLUDES) + tuple(args.exclude)
     return ReportOptions(
-        implementations=tuple(args.impl) if args.impl else DEFAULT_IMPLEMENTATIONS,
+        implementations=_implementations(args),
         common=tuple(args.common) if args.common else DEFAULT_COMMON,
         out_dir=args.out,
         excludes=excludes,

@@ -7,10 +7,29 @@ from pathlib import Path
 from metrics.static.config import DEFAULT_EXCLUDES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_IMPLEMENTATIONS: tuple[tuple[str, Path], ...] = (
-    ("baseline", REPO_ROOT / "baseline"),
-    ("durable_ref", REPO_ROOT / "durable_ref"),
-)
+#: The implementations compared by default, the reference first; one whose directory is missing is left
+#: out (stepfunctions_ref, issue 12, exists only once its branch is merged).
+KNOWN_IMPLEMENTATIONS: tuple[str, ...] = ("baseline", "durable_ref", "stepfunctions_ref")
+
+
+def default_implementations(root: Path = REPO_ROOT) -> tuple[tuple[str, Path], ...]:
+    """The known implementations present under ``root``, in the order of ``KNOWN_IMPLEMENTATIONS``."""
+    return tuple((name, root / name) for name in KNOWN_IMPLEMENTATIONS if (root / name).is_dir())
+
+
+def discovered_implementations(root: Path = REPO_ROOT) -> tuple[tuple[str, Path], ...]:
+    """Every implementation under ``root`` (``compare.py --all``): a package beside the media core with a
+    SAM ``template.yaml`` and a local harness (``local/`` or ``local.py``), the known ones first in their order, then the
+    others by name."""
+    found = [path for path in sorted(root.iterdir())
+             if path.is_dir() and (path / "__init__.py").is_file() and (path / "template.yaml").is_file()
+             and ((path / "local").is_dir() or (path / "local.py").is_file())]
+    order = {name: index for index, name in enumerate(KNOWN_IMPLEMENTATIONS)}
+    found.sort(key=lambda path: (order.get(path.name, len(order)), path.name))
+    return tuple((path.name, path) for path in found)
+
+
+DEFAULT_IMPLEMENTATIONS: tuple[tuple[str, Path], ...] = default_implementations()
 DEFAULT_COMMON: tuple[tuple[str, Path], ...] = (("media", REPO_ROOT / "media"),)
 DEFAULT_OUT = REPO_ROOT / "reports" / "out"
 #: Chunk counts of ``--sweep`` (at least 4 to 256, as issue 5 asks).

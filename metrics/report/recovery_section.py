@@ -32,6 +32,7 @@ class RecoverySection:
         options: RecoveryOptions = state.options.extra.get("recovery", RecoveryOptions())
         if state.options.static_only or options.mode == "off":
             return
+        _note_step_functions(state)
         names = [name for name, _ in state.options.implementations if name in SUPPORTED]
         if not names:
             return
@@ -44,6 +45,17 @@ class RecoverySection:
         for name, entry in result["implementations"].items():
             state.report["implementations"][name]["recovery"] = entry["recovery"]
         state.report["sections"].append(self.name)
+
+
+def _note_step_functions(state: "ReportState") -> None:
+    """A Step Functions implementation (its static figures found a state machine definition) gets the
+    table of which faults apply to it and what its harness lacks for the matrix, instead of runs."""
+    from metrics.recovery.step_functions import applicability
+
+    for name, _ in state.options.implementations:
+        entry = state.report["implementations"][name]
+        if name not in SUPPORTED and (entry.get("static", {}).get("definition") or {}).get("files"):
+            entry["recovery_applicability"] = applicability()
 
 
 def _progress(event: object) -> None:

@@ -30,6 +30,25 @@ _CHART_FIGURES = (
     ("durable_operation_sites", "durable operation sites"),
 )
 
+# The state machine definition (metrics/static/definitions.py): 0 for an implementation without one.
+DEFINITION_ROWS = (
+    ("error_handling.catchers", "Catch blocks (definition)"),
+    ("error_handling_paths", "error-handling paths (except handlers + Catch blocks)"),
+    ("definition.files", "definition: files"),
+    ("definition.lines", "definition: lines (non-blank)"),
+    ("definition_share", "definition: share of lines (definition / (SLOC + definition))"),
+    ("definition.states", "definition: states"),
+    ("definition.task_states", "definition: Task states (orchestration)"),
+    ("definition.states_by_type.Map", "definition: Map states"),
+    ("definition.states_by_type.Choice", "definition: Choice states"),
+    ("definition.states_by_type.Parallel", "definition: Parallel states"),
+    ("definition.states_by_type.Pass", "definition: Pass states"),
+    ("definition.states_by_type.Wait", "definition: Wait states"),
+    ("definition.states_by_type.Succeed", "definition: Succeed states"),
+    ("definition.states_by_type.Fail", "definition: Fail states"),
+    ("definition.retriers", "definition: Retry entries (also in retry constructs)"),
+    ("definition.max_attempts", "definition: max attempts of a retrier"),
+)
 
 OVERVIEW_ROWS = (
     ("files", "files"), ("functions", "functions"),
@@ -51,8 +70,10 @@ OVERVIEW_ROWS = (
     ("line_attribution.media", "lines: media work"), ("line_attribution.orchestration", "lines: orchestration"),
     ("line_attribution.state", "lines: state management"),
     ("line_attribution.error_handling", "lines: error handling"),
-)
-STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS if not row[0].startswith(("halstead", "maintainability")))
+) + DEFINITION_ROWS
+# The definition's figures belong to the whole implementation, not to a stage of its Python code.
+STAGE_ROWS = tuple(row for row in OVERVIEW_ROWS
+                   if not row[0].startswith(("halstead", "maintainability")) and row not in DEFINITION_ROWS)
 SECTION_TITLES = {"summary": "Summary", "static": "Static complexity", "runtime": "Run-time behaviour",
                   "recovery": "Failure recovery", "call_sites": "State I/O call sites",
                   "validity": "Threats to validity"}

@@ -16,6 +16,7 @@ _ITEM_PHRASES = {
     "durable_operations": "{:,.0f} durable operations",
     "durable_data_written": "{:.3g} GB of checkpoints written",
     "durable_data_retained": "{:.3g} GB-months of checkpoints retained",
+    "stepfunctions_transitions": "{:,.0f} Step Functions state transitions",
 }
 
 # (label, path in implementations.NAME.runtime, format)
@@ -34,10 +35,13 @@ RQ2_ROWS: tuple[tuple[str, str, str], ...] = (
     ("durable operations", "durable.operations", "int"),
     ("checkpoint calls", "durable.checkpoint_calls", "int"),
     ("checkpointed bytes", "durable.checkpointed_bytes", "int"),
+    ("Step Functions state transitions", "step_functions.state_transitions", "int"),
+    ("execution history events (Step Functions' state writes)", "step_functions.execution_history_events", "int"),
+    ("state payload bytes (between Step Functions states)", "step_functions.state_payload_bytes", "int"),
     ("external state at peak (bytes)", "state_bytes.peak.external_state_bytes", "int"),
     ("external state left at the end (bytes)", "state_bytes.end.external_state_bytes", "int"),
-    ("Step Functions Standard reference per 1,000 videos (USD)", "step_functions_reference_usd.per_1000_videos_usd",
-     "usd"),
+    ("Step Functions Standard transitions per 1,000 videos (USD; measured, or a reference line)",
+     "step_functions_reference_usd.per_1000_videos_usd", "usd"),
 )
 RQ4_ROWS: tuple[tuple[str, str, str], ...] = (
     ("end-to-end latency (s)", "e2e_latency_s", "seconds"),
@@ -148,10 +152,29 @@ def _rq2_sentences(reference: str, runtimes: dict[str, dict]) -> list[str]:
                          "for an implementation whose invocations were not timed, which move with this machine's "
                          "load; the workflow-state and storage-request costs come from counts and sizes, which do "
                          "not.")
-    reference_line = ref["step_functions_reference_usd"]
-    sentences.append(
-        f"For scale: a Step Functions Standard workflow of the same job would pay {_usd(reference_line['per_1000_videos_usd'])} "
-        f"per 1,000 videos in state transitions alone ({reference_line['transitions']} per video).")
+    sentences.extend(_step_functions_sentences(reference, runtimes))
+    return sentences
+
+
+def _step_functions_sentences(reference: str, runtimes: dict[str, dict]) -> list[str]:
+    """The measured transitions of a Step Functions run; for the Lambda designs, the reference line (the
+    same job as a state machine), shown once for the reference implementation when nothing was measured."""
+    measured = {n: r for n, r in runtimes.items() if (r.get("step_functions_reference_usd") or {}).get("basis") == "measured"}
+    sentences = []
+    for name, runtime in measured.items():
+        line, figures = runtime["step_functions_reference_usd"], runtime.get("step_functions") or {}
+        sentences.append(
+            f"{name} is a Step Functions Standard workflow: {line['transitions']} state transitions per video "
+            f"(measured from its execution history, {_usd(line['per_1000_videos_usd'])} per 1,000 videos), "
+            f"{figures.get('execution_history_events', 0):,} history events (its state writes) and "
+            f"{figures.get('state_payload_bytes', 0):,} bytes of payloads between states.")
+    line = runtimes[reference]["step_functions_reference_usd"]
+    if reference not in measured:
+        what = "For comparison" if measured else "For scale"
+        sentences.append(
+            f"{what}: a Step Functions Standard workflow of {reference}'s job would pay "
+            f"{_usd(line['per_1000_videos_usd'])} per 1,000 videos in state transitions alone "
+            f"({line['transitions']} per video" + (f" by the formula: {line['formula']})." if line.get("formula") else ")."))
     return sentences
 
 
@@ -237,7 +260,7 @@ def _latency_sentence(reference: str, runtimes: dict[str, dict], cpu_count: int 
                      f"process = {mono['ratio']:.2f}x one monolithic encode ({mono['seconds']:.2f} s; goal "
                      f"{mono['goal']}x {'met' if mono['met'] else 'not met'})")
     return (f"Locally, on {cpu_count or '?'} cores with every chunk encode competing for them: " + "; ".join(parts)
-            + ". Both designs fan out one encode invocation per chunk; on AWS their encodes run in parallel "
+            + ". Every design fans out one encode invocation per chunk; on AWS their encodes run in parallel "
               "Lambdas, so local latency measures overhead, not the achievable speed-up.")
 
 

@@ -25,6 +25,13 @@ SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
     ("line_attribution.error_handling", "lines of error handling"),
     ("line_attribution.orchestration", "lines of orchestration"),
     ("line_attribution.media", "lines of media work"),
+    ("error_handling.catchers", "Catch blocks (definition)"),
+    ("error_handling_paths", "error-handling paths (except handlers + Catch blocks)"),
+    ("definition.lines", "lines of state machine definition"),
+    ("definition_share", "definition share of lines"),
+    ("definition.states", "states in the definition"),
+    ("definition.task_states", "Task states (orchestration in the definition)"),
+    ("definition.retriers", "Retry entries in the definition"),
 )
 _SIZE_ROWS = ("sloc", "cyclomatic.total", "cognitive.total")
 _COUNT_ROWS = ("error_handling.conditional_writes", "error_handling.retry_constructs",
@@ -83,10 +90,28 @@ def _sentences(reference: str, name: str, rows: dict, ref: dict, other: dict) ->
             f"{rows['line_attribution.state']['other']} lines of state management, "
             f"{rows['line_attribution.error_handling']['reference']} vs "
             f"{rows['line_attribution.error_handling']['other']} of error handling.")
+    sentences.extend(_definition_sentences(reference, name, ref, other))
     stage_differences = [(figure(ref, f"stages.{s}.sloc") - figure(other, f"stages.{s}.sloc"), s) for s in STAGES]
     biggest = max(stage_differences)
     if biggest[0] > 0:
         sentences.append(f"The stage that grows most is {biggest[1]}: {biggest[0]} more source lines in {reference}.")
+    return sentences
+
+
+def _definition_sentences(reference: str, name: str, ref: dict, other: dict) -> list[str]:
+    """Where orchestration lives in a state machine definition, how much of it there is: its lines are
+    written and maintained like code, though not in Python."""
+    sentences = []
+    for who, static in ((reference, ref), (name, other)):
+        definition = static.get("definition") or {}
+        if definition.get("files"):
+            sentences.append(
+                f"{who} also has {definition['lines']} lines of state machine definition "
+                f"({round(100 * static.get('definition_share', 0))}% of its lines, Python SLOC plus definition): "
+                f"{definition['states']} states, {definition['task_states']} of them Task states, "
+                f"{definition['retriers']} Retry and {definition['catchers']} Catch entries; counting those, "
+                f"{static['error_handling']['retry_constructs']} retry constructs and "
+                f"{static.get('error_handling_paths', 0)} error-handling paths (except handlers + Catch blocks).")
     return sentences
 
 

@@ -20,6 +20,9 @@ TERMINAL_ROWS = (
     ("durable_operation_sites", "durable op sites"),
     ("line_attribution.state", "state mgmt lines"),
     ("line_attribution.error_handling", "error handling lines"),
+    ("error_handling_paths", "error-handling paths"),
+    ("definition.lines", "definition lines"),
+    ("definition.states", "definition states"),
 )
 
 
@@ -54,6 +57,7 @@ RUNTIME_ROWS = (
     ("DynamoDB ops", "workflow_storage_ops.by_service.dynamodb", "{}"),
     ("S3 ops", "workflow_storage_ops.by_service.s3", "{}"),
     ("durable operations", "durable.operations", "{}"),
+    ("SFN state transitions", "step_functions.state_transitions", "{}"),
     ("peak ext. state bytes", "state_bytes.peak.external_state_bytes", "{:,}"),
     ("end ext. state bytes", "state_bytes.end.external_state_bytes", "{:,}"),
     ("$ per 1,000 videos", "cost_usd.per_1000_videos_usd", "{:.4f}"),

@@ -8,7 +8,8 @@ A run's usage (:func:`usage_from_measurements` builds it from the measurements) 
      "s3":       {"put_requests": int, "get_requests": int,
                   "workflow_state_bytes": int, "media_bytes": int},    # objects left at the end
      "durable":  {"operations": int, "data_written_bytes": int, "retained_bytes": int,
-                  "retained_bytes_by_function": {NAME: int}}}          # optional
+                  "retained_bytes_by_function": {NAME: int}},         # optional
+     "stepfunctions": {"transitions": int}}                           # a Step Functions run's own count
 
 Each part is optional. NAME is a function's handler module (``validate``, ``orchestrator``, ...), the key
 :mod:`metrics.runtime.deployment` reads memory sizes and retention periods under. :func:`cost_of_usage`
@@ -29,6 +30,8 @@ s3_media_storage       media objects left x media retention                    m
 durable_operations     durable operations                                      workflow_state
 durable_data_written   checkpointed bytes                                      workflow_state
 durable_data_retained  retained bytes x each execution's function's retention  workflow_state
+stepfunctions_         Step Functions Standard state transitions, measured      workflow_state
+transitions            (the run's execution history)
 =====================  ======================================================  ================
 
 Storage is priced in GB-months: bytes / 2^30 x retention hours / 730 (AWS bills GB-months of 730 hours).
@@ -134,11 +137,12 @@ def usage_from_measurements(
     lambda_by_function: Mapping[str, Mapping[str, float]] | None = None,
     state_end: Mapping[str, Any] | None = None,
     durable: Mapping[str, Any] | None = None,
+    state_transitions: int | None = None,
 ) -> dict[str, Any]:
     """Usage of one run from ``OperationCounts.to_dict()``, the Lambda invocations and their billed seconds
     (in all, and by function when they were timed function by function), the state snapshot at the end
     (``StateSnapshot.to_dict()``), and the durable runner's figures (``operations``, ``checkpointed_bytes``,
-    optionally ``checkpointed_bytes_by_function``)."""
+    optionally ``checkpointed_bytes_by_function``), and a Step Functions run's state transitions."""
     state_end = state_end or {}
     by_operation = storage_ops.get("by_operation", {})
     units = storage_ops.get("dynamodb_request_units", {})
@@ -161,6 +165,8 @@ def usage_from_measurements(
         if durable.get("checkpointed_bytes_by_function"):
             # Every checkpoint written stays for its execution's retention period.
             usage["durable"]["retained_bytes_by_function"] = dict(durable["checkpointed_bytes_by_function"])
+    if state_transitions is not None:
+        usage["stepfunctions"] = {"transitions": int(state_transitions)}
     return usage
 
 
@@ -197,7 +203,7 @@ def durable_retained_gb_months(durable: Mapping[str, Any], settings: CostSetting
 def cost_of_usage(usage: Mapping[str, Any], prices: PriceTable, settings: CostSettings = CostSettings()) -> dict:
     """Every priced item of ``usage``, the total per video and per 1,000 videos, totals by category, and the
     compute by function (``lambda_functions``)."""
-    lam, ddb, s3, durable = (usage.get(k, {}) for k in ("lambda", "dynamodb", "s3", "durable"))
+    lam, ddb, s3, durable, sfn = (usage.get(k, {}) for k in ("lambda", "dynamodb", "s3", "durable", "stepfunctions"))
     functions = lambda_compute_by_function(lam, settings)
     gb_seconds = sum(row["gb_seconds"] for row in functions)
     compute_price = f"lambda_gb_second_{settings.architecture}"
@@ -227,6 +233,10 @@ def cost_of_usage(usage: Mapping[str, Any], prices: PriceTable, settings: CostSe
               "durable_data_written"),
         _item("durable_data_retained", "workflow_state", durable_retained_gb_months(durable, settings),
               "GB-month", prices, "durable_data_retained"),
+        # Step Functions Standard bills each state entered (retries included); its execution history, the
+        # payloads between states included, is kept 90 days at no charge.
+        _item("stepfunctions_transitions", "workflow_state", sfn.get("transitions", 0), "state transition",
+              prices, "stepfunctions_standard_transition"),
     ]
     per_video = sum(i["usd"] for i in items)
     by_category: dict[str, float] = {}

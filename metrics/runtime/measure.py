@@ -23,6 +23,10 @@ or an endpoint it provides moto in process (``local_aws.atomic_mock_aws``), shar
   already net of them). ``checkpoint_payload_bytes_by_execution`` (the measuring process reads it
   from the runner's stores) with ``execution_functions`` (ARN -> function) gives the checkpoint bytes of
   each execution, for the per-execution 100 MB quota and each function's retention;
+- ``state_transitions``, ``execution_history_events``, ``state_payload_bytes``: a Step Functions run's
+  figures from its execution history (states entered, all history events, bytes of the state inputs and
+  outputs): the transitions are priced at the Standard workflow's price, the history events are its state
+  writes and the payload bytes its workflow-state bytes (the service keeps them in the history);
 - ``lambda_billed_seconds``: a total an implementation measured otherwise. Without either, billed seconds
   are estimated as the validate, chunk and assemble stage times plus every chunk's encode time, priced at
   the default memory size (``lambda.billed_seconds_basis`` says which).
@@ -37,8 +41,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from media import PipelineSettings
 
-from .cost import CostSettings, billed_seconds, cost_of_usage, step_functions_reference, usage_from_measurements
-from .op_counter import HARNESS_SETUP_OPERATIONS, OpCounter, OperationCounts
+from .cost import VIDEOS_PER_BATCH, CostSettings, billed_seconds, cost_of_usage, step_functions_reference, usage_from_measurements
+from .op_counter import HARNESS_CONTROL_SERVICES, HARNESS_SETUP_OPERATIONS, OpCounter, OperationCounts
 from .prices import PriceTable
 from .state_bytes import StateSampler, StateSnapshot, take_snapshot
 from .stats import summarize
@@ -155,16 +159,43 @@ def _largest_checkpoint(result: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _with_checkpoints(state: Mapping[str, Any], checkpointed: int) -> dict[str, Any]:
-    """The checkpoint log only grows during a run, so its final size is also its peak."""
+def _with_checkpoints(state: Mapping[str, Any], checkpointed: int, state_payload: int = 0) -> dict[str, Any]:
+    """The checkpoint log (durable) and the execution history (Step Functions: the payloads between
+    states) only grow during a run, so their final size is also their peak."""
     out = dict(state)
     for which in ("peak", "end"):
         snap = dict(out.get(which) or StateSnapshot().to_dict())
         snap["checkpointed_bytes"] = checkpointed
+        snap["state_payload_bytes"] = state_payload
         snap["external_state_bytes"] = (snap["dynamodb_item_bytes"] + snap["s3_workflow_state_bytes"]
-                                        + checkpointed)
+                                        + checkpointed + state_payload)
         out[which] = snap
     return out
+
+
+def step_functions_figures(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A Step Functions run's own figures (``runtime.step_functions``), None for another design: state
+    transitions (priced), execution history events (its state writes: the service records every state
+    entered and left, every task scheduled and finished) and the state payload bytes."""
+    if not isinstance(result.get("state_transitions"), int):
+        return None
+    return {"state_transitions": result["state_transitions"],
+            "execution_history_events": int(result.get("execution_history_events") or 0),
+            "state_writes": int(result.get("execution_history_events") or 0),
+            "state_payload_bytes": int(result.get("state_payload_bytes") or 0)}
+
+
+def step_functions_line(result: Mapping[str, Any], chunks: int, prices: PriceTable) -> dict[str, Any]:
+    """``step_functions_reference_usd``: for a Step Functions run its measured transitions; for the
+    other designs the transitions the same job would take as a state machine (a reference line)."""
+    measured = step_functions_figures(result)
+    if measured is None:
+        return dict(step_functions_reference(chunks, prices), basis="reference")
+    price = prices["stepfunctions_standard_transition"]
+    usd = measured["state_transitions"] * price.unit_usd
+    return {"transitions": measured["state_transitions"], "formula": "measured: states entered in the execution history",
+            "per_video_usd": usd, "per_1000_videos_usd": usd * VIDEOS_PER_BATCH, "source": price.source,
+            "read_on": price.read_on, "basis": "measured"}
 
 
 def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
@@ -172,7 +203,8 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
     """The report's ``implementations.NAME.runtime`` for one measured run."""
     result = measured["result"]
     counts: OperationCounts = measured["counts"]
-    workflow_counts = counts.without(HARNESS_SETUP_OPERATIONS)
+    workflow_counts = counts.without(HARNESS_SETUP_OPERATIONS).without_services(HARNESS_CONTROL_SERVICES)
+    step_functions = step_functions_figures(result)
     durable = None
     if isinstance(result.get("operations"), int):
         durable = {"operations": result["operations"], "checkpointed_bytes": _checkpointed_bytes(result),
@@ -185,13 +217,15 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
         by_function = checkpointed_bytes_by_function(result)
         if by_function:
             durable["checkpointed_bytes_by_function"] = by_function
-    state = _with_checkpoints(measured["state"], _checkpointed_bytes(result))
+    state = _with_checkpoints(measured["state"], _checkpointed_bytes(result),
+                              step_functions["state_payload_bytes"] if step_functions else 0)
     seconds, seconds_basis = lambda_seconds(result)
     functions = lambda_by_function(result)
     requests = sum(f["requests"] for f in functions.values()) if functions else lambda_invocations(result)
     usage = usage_from_measurements(workflow_counts.to_dict(), lambda_requests=requests,
                                     lambda_billed_seconds=seconds, lambda_by_function=functions,
-                                    state_end=state["end"], durable=durable)
+                                    state_end=state["end"], durable=durable,
+                                    state_transitions=step_functions["state_transitions"] if step_functions else None)
     chunks = int(result.get("chunks") or 0)
     chunk_latency = list(result.get("chunk_latency_s") or [])
     return {
@@ -209,10 +243,11 @@ def runtime_figures(measured: Mapping[str, Any], prices: PriceTable,
         "lambda": {"invocations": requests, "billed_seconds": seconds, "billed_seconds_basis": seconds_basis,
                    "by_function": functions},
         "durable": durable,
+        "step_functions": step_functions,
         "state_bytes": state,
         "usage": usage,
         "cost_usd": cost_of_usage(usage, prices, cost_settings),
-        "step_functions_reference_usd": step_functions_reference(chunks, prices),
+        "step_functions_reference_usd": step_functions_line(result, chunks, prices),
     }
 
 
@@ -222,7 +257,7 @@ SWEEP_METRICS = (
     "dynamodb_read_units", "dynamodb_largest_item_bytes", "peak_external_state_bytes",
     "end_external_state_bytes", "checkpointed_bytes", "largest_execution_checkpointed_bytes",
     "largest_checkpoint_bytes", "durable_operations",
-    "orchestrator_operations", "cost_per_video_usd",
+    "orchestrator_operations", "state_transitions", "state_payload_bytes", "cost_per_video_usd",
 )
 
 
@@ -231,6 +266,7 @@ def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
     ops = runtime["workflow_storage_ops"]
     peak, end = runtime["state_bytes"]["peak"], runtime["state_bytes"]["end"]
     durable = runtime.get("durable") or {}
+    step_functions = runtime.get("step_functions") or {}
     return {
         "chunks": runtime["chunks"],
         "e2e_latency_s": runtime["e2e_latency_s"],
@@ -247,6 +283,8 @@ def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
         "largest_checkpoint_bytes": durable.get("largest_checkpoint_bytes"),
         "durable_operations": durable.get("operations"),
         "orchestrator_operations": durable.get("orchestrator_operations"),
+        "state_transitions": step_functions.get("state_transitions"),
+        "state_payload_bytes": step_functions.get("state_payload_bytes"),
         "cost_per_video_usd": runtime["cost_usd"]["per_video_usd"],
     }
 

@@ -103,6 +103,21 @@ class OperationCounts:
             sites={s: n for s, n in self.sites.items() if (s.service, s.operation) not in drop},
         )
 
+    def without_services(self, services: Iterable[str]) -> "OperationCounts":
+        """The same counts minus every call to the given services, e.g. a harness's calls that start and
+        watch a state machine (they are no storage operations of the workflow)."""
+        drop = set(services)
+
+        def keep(tree: Mapping) -> dict:
+            return {s: dict(ops) for s, ops in tree.items() if s not in drop}
+
+        return OperationCounts(
+            calls=keep(self.calls), attempts=keep(self.attempts), errors=keep(self.errors),
+            request_bytes=keep(self.request_bytes), response_bytes=keep(self.response_bytes),
+            seconds=keep(self.seconds), dynamodb_units=dict(self.dynamodb_units),
+            sites={s: n for s, n in self.sites.items() if s.service not in drop},
+        )
+
     def __add__(self, other: "OperationCounts") -> "OperationCounts":
         return OperationCounts(**{
             name: _nested_merge(getattr(self, name), getattr(other, name))
@@ -297,3 +312,8 @@ HARNESS_SETUP_OPERATIONS: frozenset[tuple[str, str]] = frozenset({
     ("dynamodb", "CreateTable"), ("dynamodb", "DescribeTable"), ("dynamodb", "ListTables"),
     ("dynamodb", "UpdateTimeToLive"),
 })
+#: Services a local harness calls to deploy, start and watch a workflow (a state machine, its Lambda
+#: functions, their roles), not to store its state: the Step Functions harness on moto creates the machine,
+#: starts the execution, polls it and reads its history. Its workflow state is priced from the history
+#: instead (state transitions, payload bytes), so these calls leave the storage operations.
+HARNESS_CONTROL_SERVICES: frozenset[str] = frozenset({"stepfunctions", "lambda", "iam", "sts"})

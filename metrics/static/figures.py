@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import STAGES
+from .definitions import STATE_TYPES, definition_figures, definition_share, find_definitions
 from .implementation import ImplementationAnalysis
 from .model import ERROR_HANDLING_KINDS, STATE_KINDS, FunctionMetrics, LineClass
 from .raw import RawCounts
@@ -85,7 +86,13 @@ HOW_OBTAINED: dict[str, str] = {
     "line_attribution.error_handling": "data flow",
     "line_attribution.media": "syntax",
     "line_attribution.orchestration": "data flow",
+    "error_handling.catchers": "state machine definition",
+    "error_handling_paths": "syntax + state machine definition",
+    "definition_share": "state machine definition + tool",
 }
+HOW_OBTAINED.update({f"definition.{name}": "state machine definition" for name in (
+    "files", "lines", "states", "task_states", "retriers", "max_attempts", "catchers")})
+HOW_OBTAINED.update({f"definition.states_by_type.{kind}": "state machine definition" for kind in STATE_TYPES})
 _FIGURE_OF_KIND = {kind: f"error_handling.{name}" for kind, name in ERROR_HANDLING_KINDS.items()}
 _FIGURE_OF_KIND.update(STATE_KINDS)
 
@@ -102,6 +109,7 @@ def static_figures(analysis: ImplementationAnalysis) -> dict:
         "min": round(min(indices), 2) if indices else None,
     }
     figures["stages"] = {stage: stages[stage].to_dict() for stage in STAGES}
+    _add_definition(figures, analysis)
     figures["how"] = dict(HOW_OBTAINED)
     # Per figure, how many of its findings needed data flow (the rest were plain syntax).
     resolved = Counter(f.kind for file in parsed for f in file.findings if f.how == "data_flow")
@@ -117,6 +125,21 @@ def static_figures(analysis: ImplementationAnalysis) -> dict:
     figures["parse_errors"] = [{"file": f.path, "error": f.parse_error} for f in analysis.unparsed]
     figures["warnings"] = [w for file in parsed for w in file.warnings]
     return figures
+
+
+def _add_definition(figures: dict, analysis: ImplementationAnalysis) -> None:
+    """The state machine definitions' figures (definitions.py), and their part in the error handling: a
+    Retry entry is a retry construct like a retry loop in Python; a Catch entry is an error-handling path
+    of its own kind (``catchers``, not an ``except`` handler: it routes a failed state to another state),
+    so the summary adds it to the except handlers as "error-handling paths". Zero without a definition."""
+    root = analysis.root if analysis.root.is_dir() else None
+    definition = definition_figures(find_definitions(root, analysis.config.excludes) if root else [])
+    figures["definition"] = definition
+    figures["definition_share"] = definition_share(definition["lines"], figures["sloc"])
+    handling = figures["error_handling"]
+    handling["retry_constructs"] += definition["retriers"]
+    handling["catchers"] = definition["catchers"]
+    figures["error_handling_paths"] = handling["except_handlers"] + definition["catchers"]
 
 
 def _file_detail(file) -> dict:

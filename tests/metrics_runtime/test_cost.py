@@ -50,6 +50,7 @@ def test_known_mix_by_hand(prices) -> None:
         "durable_operations": 1000 * 8.00 / 1e6,            # 0.008
         "durable_data_written": 0.5 * 0.25,                 # 0.125
         "durable_data_retained": 1 * (14 * 24 / 730) * 0.15,  # 1 GB for 14 days: 0.46027 GB-month
+        "stepfunctions_transitions": 0.0,                   # not a Step Functions run
     }
     assert by_item == pytest.approx(expected, rel=1e-9)
     total = 0.000001 + 0.000166667 + 0.0000125 + 0.00000125 + 0.25 + 0.00002 + 0.0000024 + 0.046 + 0.008 \

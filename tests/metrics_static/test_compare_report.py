@@ -44,7 +44,9 @@ def fixture_report(tmp_path_factory) -> Path:
 def test_default_run_writes_the_three_files(repo_report):
     assert sorted(p.name for p in repo_report.iterdir()) == ["report.html", "report.json", "report.md"]
     report = json.loads((repo_report / "report.json").read_text())
-    assert list(report["implementations"]) == ["baseline", "durable_ref"]
+    # The third implementation joins the default once its directory exists (issue 12).
+    expected = ["baseline", "durable_ref"] + (["stepfunctions_ref"] if (REPO / "stepfunctions_ref").is_dir() else [])
+    assert list(report["implementations"]) == expected
     assert list(report["common"]) == ["media"]
     for entry in list(report["implementations"].values()) + list(report["common"].values()):
         static = entry["static"]

@@ -55,6 +55,7 @@ def test_error_handling_of_explicit(explicit_static):
         # except ConditionalCheckFailedException; except ClaimLostError (raised from that handler);
         # `if item["status"] == "DONE": return`.
         "idempotency_guards": 3,
+        "catchers": 0,  # no state machine definition
     }
     assert _findings(explicit_static, "conditional_write") == [("encode.py", 17), ("validate.py", 9)]
     assert _findings(explicit_static, "retry_construct") == [("encode.py", 8), ("encode.py", 22)]
@@ -103,6 +104,7 @@ def test_figures_of_durable(durable_static):
     assert s["error_handling"] == {
         "try_blocks": 0, "except_handlers": 0, "finally_blocks": 0, "raise_statements": 0,
         "conditional_writes": 0, "retry_constructs": 1, "idempotency_guards": 0,  # RetryPresets.default()
+        "catchers": 0,  # no state machine definition
     }
     # ctx.invoke (annotated DurableContext), context.step and context.map (@durable_execution's context);
     # pool.map is not a durable operation.
