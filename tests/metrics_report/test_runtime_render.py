@@ -45,7 +45,7 @@ def _cells(row) -> list[str]:
     return ["".join(cell.itertext()).strip() for cell in row if cell.tag in ("td", "th")]
 
 
-def test_html_is_strict_self_contained_and_has_every_part(document):
+def test_html_is_strict_self_contained_and_has_every_part(document, runtime_run):
     assert sum(1 for e in document.iter() if e.tag == SVG) == CHARTS
     for element in document.iter():
         for attribute in ("src", "href"):
@@ -54,18 +54,22 @@ def test_html_is_strict_self_contained_and_has_every_part(document):
     assert document.find(".//script") is None and document.find(".//link") is None
     for css_class in RUNTIME_TABLES:
         assert _table(document, css_class), css_class
-    assert len(_table(document, "runtime-sweep")) == 2  # one per implementation
+    implementations = runtime_run.report["implementations"]
+    assert {"baseline", "durable_ref", "stepfunctions_ref"} <= set(implementations)  # the default: every one
+    assert len(_table(document, "runtime-sweep")) == len(implementations)  # one per implementation
     ids = {e.get("id") for e in document.iter() if e.get("id")}
     assert {"section-runtime", "summary-rq1", "summary-rq2", "summary-rq4", "runtime-projection"} <= ids
 
 
 def test_operations_table_shows_the_measured_counts(document, baseline_rt, durable_rt):
     rows = [_cells(r) for r in _table(document, "runtime-operations")[0].iter("tr")]
-    by_operation = {tuple(cells[:2]): cells[2:] for cells in rows if len(cells) == 4}
-    assert by_operation[("dynamodb", "UpdateItem")] == [str(6 + 3 * CHUNKS), "0"]
-    assert by_operation[("s3", "GetObject")] == [str(2 * CHUNKS + 3)] * 2
+    # columns: baseline, durable_ref, stepfunctions_ref (neither of the other two writes DynamoDB)
+    by_operation = {tuple(cells[:2]): cells[2:] for cells in rows if len(cells) == 5}
+    assert by_operation[("dynamodb", "UpdateItem")] == [str(6 + 3 * CHUNKS), "0", "0"]
+    assert by_operation[("s3", "GetObject")] == [str(2 * CHUNKS + 3)] * 3
     total = next(cells[1:] for cells in rows if cells[0] == "the job's storage operations")
-    assert total == [str(baseline_rt["workflow_storage_ops"]["total"]), str(durable_rt["workflow_storage_ops"]["total"])]
+    assert total == [str(baseline_rt["workflow_storage_ops"]["total"]), str(durable_rt["workflow_storage_ops"]["total"]),
+                     str(4 * CHUNKS + 7)]
 
 
 def test_summary_answers_rq2_and_rq4_with_the_measured_numbers(runtime_run, baseline_rt, durable_rt):
@@ -82,14 +86,15 @@ def test_summary_answers_rq2_and_rq4_with_the_measured_numbers(runtime_run, base
     assert "Projected to 3,552 chunks" in rq4 and "a projection" in rq4
     assert "Durable operations per execution 3,557 of 3,000 operations" in rq4
     rows = {row["label"]: row["values"] for row in answers["rq2"]["rows"]}
-    assert rows["storage operations"] == {"baseline": 12 + 7 * CHUNKS, "durable_ref": 4 * CHUNKS + 7}
+    assert rows["storage operations"] == {"baseline": 12 + 7 * CHUNKS, "durable_ref": 4 * CHUNKS + 7,
+                                          "stepfunctions_ref": 4 * CHUNKS + 7}
 
 
 def test_markdown_holds_the_runtime_section_and_the_answers(runtime_run):
     markdown = (runtime_run.out / "report.md").read_text()
     assert "## Run-time behaviour" in markdown and "### Scaling with the number of chunks" in markdown
     assert "### What are the cost implications of external state storage?" in markdown
-    assert f"| storage operations of the job | {12 + 7 * CHUNKS} | {4 * CHUNKS + 7} |" in markdown
+    assert f"| storage operations of the job | {12 + 7 * CHUNKS} | {4 * CHUNKS + 7} | {4 * CHUNKS + 7} |" in markdown
     assert "#### Projection to ExCamera" in markdown
 
 
@@ -109,8 +114,8 @@ def test_runtime_section_renders_in_headless_chromium(runtime_run):
     assert page.exceptions == [] and page.console_errors == []
     assert [url for url in page.requests if not url.startswith("file://")] == []
     assert value["charts"] == CHARTS
-    assert value["lines"] == 4 * 2  # four sweep charts, one line per implementation
-    assert "job status\tSUCCEEDED\tSUCCEEDED" in value["overview"]
+    assert value["lines"] == 4 * 3  # four sweep charts, one line per implementation
+    assert "job status\tSUCCEEDED\tSUCCEEDED\tSUCCEEDED" in value["overview"]
     assert value["overflow"] <= 0  # nothing wider than the page
 
 

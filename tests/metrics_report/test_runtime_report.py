@@ -96,7 +96,7 @@ def test_report_runtime_records_input_settings_and_prices(runtime_run, tiny_vide
 def test_timed_runs_start_warm(runtime_run):
     warm = runtime_run.report["runtime"]["warm_up"]
     # one unmeasured job per implementation, before the first timed run
-    assert set(warm["jobs_s"]) == {"baseline", "durable_ref"} and all(s > 0 for s in warm["jobs_s"].values())
+    assert set(warm["jobs_s"]) == {"baseline", "durable_ref", "stepfunctions_ref"} and all(s > 0 for s in warm["jobs_s"].values())
     assert warm["compile_s"] >= 0 and warm["input"]["frames"] == 30
     err = runtime_run.stderr
     assert err.index("runtime: warmed up:") < err.index("runtime: baseline run: monolithic encode")
@@ -341,11 +341,11 @@ def test_progress_and_summary_on_the_terminal(runtime_run):
     err = runtime_run.stderr
     assert f"baseline: chunks done {N}/{N}" in err and f"encode {N}/{N}" in err  # chunks n/N, both sides
     assert "runtime: baseline run: monolithic encode" in err and "runtime: durable_ref run: monolithic encode" in err
-    assert "runtime: sweep point 4/4: durable_ref, 4 chunks of 0.5 s" in err
+    assert "runtime: sweep point 6/6: stepfunctions_ref, 4 chunks of 0.5 s" in err
     assert "Traceback" not in err
     table = runtime_run.stdout
     assert "end-to-end latency s" in table and "process/monolithic" in table
     ops_line = next(line for line in table.splitlines() if line.startswith("storage ops"))
-    assert ops_line.split()[-2:] == [str(12 + 7 * N), str(4 * N + 7)]
+    assert ops_line.split()[-3:] == [str(12 + 7 * N), str(4 * N + 7), str(4 * N + 7)]
     assert "What are the cost implications of external state storage?" in table
     assert "Which approach better supports scalable serverless workflows?" in table
