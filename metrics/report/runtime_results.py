@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from metrics.runtime import SWEEP_METRICS, fit_sweep, project, repeat_summary, summarize, sweep_point
-from metrics.runtime.quotas import ALL_QUOTAS, DURABLE_OPERATIONS, DYNAMODB_ITEM_SIZE, LAMBDA_CONCURRENCY, Quota
+from metrics.runtime.quotas import (ALL_QUOTAS, DURABLE_OPERATIONS, DYNAMODB_ITEM_SIZE, LAMBDA_CONCURRENCY,
+                                   STEP_FUNCTIONS_INLINE_MAP, Quota)
 
 #: Issue 5's goal for the whole process against one monolithic ffmpeg encode of the same input.
 GOAL_RATIO = 1.25
@@ -96,9 +97,11 @@ def sweep_figures(points: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     the projection to ExCamera's scale with the quotas this design meets there."""
     succeeded = [p for p in points if p.get("status") == "SUCCEEDED"]
     fits = fit_sweep(succeeded, REPORT_SWEEP_METRICS)
-    projection = project(fits, quotas=REPORT_QUOTAS)
+    map_caps = {p["map_max_concurrency"] for p in succeeded if p.get("map_max_concurrency")}
+    projection = project(fits, quotas=REPORT_QUOTAS, map_max_concurrency=max(map_caps) if map_caps else None)
     projection["quotas"] = [row for row in projection["quotas"]
-                            if row["metric"] == LAMBDA_CONCURRENCY.metric or _measured(succeeded, row["metric"])]
+                            if row["metric"] in (LAMBDA_CONCURRENCY.metric, STEP_FUNCTIONS_INLINE_MAP.metric)
+                            or _measured(succeeded, row["metric"])]
     return {
         "points": list(points),
         "fits": {name: fit.to_dict() for name, fit in fits.items()},

@@ -23,6 +23,7 @@ CATEGORIES: dict[str, str] = {
 FAVOURS: dict[str, str] = {
     "baseline": "favours the baseline (explicit state)",
     "durable_ref": "favours the durable reference",
+    "stepfunctions_ref": "favours the Step Functions reference",
     "neither": "favours neither side",
     "unclear": "direction unclear",
 }
@@ -188,10 +189,27 @@ THREATS: tuple[Threat, ...] = (
         "a misclassified line moves whichever side holds it; equivalent rewrites of both sides are tested to "
         "give the same counts"),
     Threat(
-        "step-functions-line", "heuristic", "the Step Functions line is a reference, not a run",
-        "Transitions are counted for a hypothetical state machine of the same workflow (4 states plus one "
-        "per chunk, plus retries), not measured.",
-        ("Step Functions reference",), "neither", "it is shown beside both sides and priced the same way"),
+        "step-functions-line", "heuristic", "the Step Functions line beside the Lambda designs is a reference",
+        "For baseline and durable_ref the Step Functions line counts the transitions a state machine of the "
+        "same workflow would take (4 states plus one per chunk, plus retries); stepfunctions_ref's own "
+        "transitions are measured from its execution history.",
+        ("Step Functions reference",), "neither", "it is shown beside the Lambda designs and priced the same way"),
+    Threat(
+        "step-functions-interpreter", "local_vs_aws", "the state machine runs on moto's ASL interpreter",
+        "stepfunctions_ref's states run in moto's interpreter, in this process, with the Retry intervals "
+        "skipped: its transitions and history events follow the service's event types (7 events per Map "
+        "iteration, 3 more per retry), but the service's own latency per transition and the retry waits are "
+        "not in its local times.",
+        ("end-to-end latency", "failure recovery time"), "stepfunctions_ref",
+        "on AWS every transition and every retry wait adds time that the local run does not pay"),
+    Threat(
+        "inline-map-concurrency", "open_asymmetry", "an Inline Map runs at most 40 encodes at once on AWS",
+        "The definition asks for MaxConcurrency 100, as the other designs cap their fan-out, but an Inline "
+        "Map runs at most 40 iterations at once on AWS (Distributed mode, with child executions, goes "
+        "further); locally moto starts them all and the capacity gate holds them to the machine's cores.",
+        ("scaling", "end-to-end latency above 40 chunks"), "stepfunctions_ref",
+        "above 40 chunks the deployed state machine encodes fewer chunks at once than the other designs, "
+        "which the local runs do not show"),
     # -- the baseline beyond production -------------------------------------------------------------------
     Threat(
         "baseline-defences", "baseline_beyond_production", "the baseline defends against every failure Lambda "

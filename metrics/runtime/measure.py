@@ -182,7 +182,9 @@ def step_functions_figures(result: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"state_transitions": result["state_transitions"],
             "execution_history_events": int(result.get("execution_history_events") or 0),
             "state_writes": int(result.get("execution_history_events") or 0),
-            "state_payload_bytes": int(result.get("state_payload_bytes") or 0)}
+            "state_payload_bytes": int(result.get("state_payload_bytes") or 0),
+            "largest_state_payload_bytes": int(result.get("largest_state_payload_bytes") or 0),
+            "map_max_concurrency": result.get("map_max_concurrency")}
 
 
 def step_functions_line(result: Mapping[str, Any], chunks: int, prices: PriceTable) -> dict[str, Any]:
@@ -257,7 +259,8 @@ SWEEP_METRICS = (
     "dynamodb_read_units", "dynamodb_largest_item_bytes", "peak_external_state_bytes",
     "end_external_state_bytes", "checkpointed_bytes", "largest_execution_checkpointed_bytes",
     "largest_checkpoint_bytes", "durable_operations",
-    "orchestrator_operations", "state_transitions", "state_payload_bytes", "cost_per_video_usd",
+    "orchestrator_operations", "state_transitions", "state_payload_bytes", "execution_history_events",
+    "largest_state_payload_bytes", "cost_per_video_usd",
 )
 
 
@@ -285,6 +288,9 @@ def sweep_point(runtime: Mapping[str, Any]) -> dict[str, Any]:
         "orchestrator_operations": durable.get("orchestrator_operations"),
         "state_transitions": step_functions.get("state_transitions"),
         "state_payload_bytes": step_functions.get("state_payload_bytes"),
+        "execution_history_events": step_functions.get("execution_history_events"),
+        "largest_state_payload_bytes": step_functions.get("largest_state_payload_bytes"),
+        "map_max_concurrency": step_functions.get("map_max_concurrency"),
         "cost_per_video_usd": runtime["cost_usd"]["per_video_usd"],
     }
 

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 READ_ON = "2026-11-30"
 _LAMBDA_QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
 _DURABLE_SDK = "https://docs.aws.amazon.com/lambda/latest/dg/durable-execution-sdk.html"
+_SFN_QUOTAS = "https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html"
+_SFN_MAP = "https://docs.aws.amazon.com/step-functions/latest/dg/state-map.html"
 _DDB_QUOTAS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
 
 
@@ -54,8 +56,25 @@ LAMBDA_CONCURRENCY = Quota(
     source=_LAMBDA_QUOTAS + "#compute-and-storage",
     note="per account and Region; chunks beyond it wait (throttled async invocations are retried)",
 )
+STEP_FUNCTIONS_HISTORY = Quota(
+    name="Step Functions execution history", limit=25_000, unit="events", applies_to="Step Functions (Standard)",
+    metric="execution_history_events", adjustable=False, source=_SFN_QUOTAS,
+    note="an Inline Map's iterations write into the parent's history (7 events per chunk, 3 more per retry); "
+         "event 25,000 fails the execution unless it is ExecutionSucceeded",
+)
+STEP_FUNCTIONS_PAYLOAD = Quota(
+    name="Step Functions state payload", limit=256 * 1024, unit="bytes", applies_to="Step Functions (Standard)",
+    metric="largest_state_payload_bytes", adjustable=False, source=_SFN_QUOTAS,
+    note="the input or output of any task, state or execution (262,144 bytes of UTF-8)",
+)
+STEP_FUNCTIONS_INLINE_MAP = Quota(
+    name="Step Functions Inline Map concurrency", limit=40, unit="concurrent iterations",
+    applies_to="Step Functions (Inline Map)", metric="map_concurrency", adjustable=False, source=_SFN_MAP,
+    note="Inline mode runs at most 40 iterations at once, whatever MaxConcurrency says; more needs "
+         "Distributed mode (child executions)",
+)
 
 ALL_QUOTAS: tuple[Quota, ...] = (
     DYNAMODB_ITEM_SIZE, DURABLE_CHECKPOINT_SIZE, DURABLE_OPERATIONS, DURABLE_STORAGE_WRITTEN,
-    LAMBDA_CONCURRENCY,
+    STEP_FUNCTIONS_HISTORY, STEP_FUNCTIONS_PAYLOAD, STEP_FUNCTIONS_INLINE_MAP, LAMBDA_CONCURRENCY,
 )

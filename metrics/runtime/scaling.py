@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from .quotas import ALL_QUOTAS, LAMBDA_CONCURRENCY, Quota
+from .quotas import ALL_QUOTAS, LAMBDA_CONCURRENCY, STEP_FUNCTIONS_INLINE_MAP, Quota
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,12 @@ def _quota_row(quota: Quota, projected: float, fit: LinearFit | None, basis: str
 
 
 def project(fits: Mapping[str, LinearFit], target: TargetScale = EXCAMERA,
-            quotas: Iterable[Quota] = ALL_QUOTAS) -> dict[str, Any]:
+            quotas: Iterable[Quota] = ALL_QUOTAS, map_max_concurrency: int | None = None) -> dict[str, Any]:
     """Each fitted figure at ``target.chunks``, and every quota whose figure is known there.
 
-    Lambda concurrency needs no fit: both designs fan out one encode invocation per chunk at once, so the
-    concurrency they ask for is the chunk count.
+    Lambda concurrency needs no fit: every design fans out one encode invocation per chunk at once, so the
+    concurrency they ask for is the chunk count. Nor does a state machine's Map (``map_max_concurrency``, its
+    MaxConcurrency, given for a Step Functions design): it asks for the smaller of the chunk count and that.
     """
     metrics = {name: {"fit": fit.to_dict(), "projected": fit.projected(target.chunks), "held": fit.per_chunk < 0}
                for name, fit in fits.items()}
@@ -129,6 +130,9 @@ def project(fits: Mapping[str, LinearFit], target: TargetScale = EXCAMERA,
                                    "least-squares line over the sweep"))
         elif quota is LAMBDA_CONCURRENCY:
             rows.append(_quota_row(quota, float(target.chunks), None, "one encode invocation per chunk, all at once"))
+        elif quota.metric == STEP_FUNCTIONS_INLINE_MAP.metric and map_max_concurrency:
+            rows.append(_quota_row(quota, float(min(target.chunks, map_max_concurrency)), None,
+                                   f"the chunk count or the Map's MaxConcurrency ({map_max_concurrency}), the smaller"))
     return {
         "projection": True,
         "method": "least-squares line of each figure against the chunk count, evaluated at the target",

@@ -119,6 +119,11 @@ def definition(region: str, settings: PipelineSettings = PipelineSettings()) -> 
     return json.dumps(machine)
 
 
+def map_max_concurrency() -> int:
+    """The Encode Map's MaxConcurrency in the definition (on AWS an Inline Map runs at most 40 at once)."""
+    return int(json.loads(DEFINITION.read_text())["States"]["Encode"]["MaxConcurrency"])
+
+
 def _state_machine(sfn: Any, region: str, settings: PipelineSettings) -> str:
     """The local state machine for ``settings``' attempt limits, created on first use."""
     text = definition(region, settings)
@@ -210,6 +215,7 @@ def _report(sfn: Any, described: dict, local: LocalLambda, storage_calls: dict, 
         "invocation_core_wait_s": local.core_wait_s(),
         "storage_calls": storage_calls,
         "peak_parallel_encodes": peak,
+        "map_max_concurrency": map_max_concurrency(),
         **facts,
     }
 
@@ -226,6 +232,7 @@ def _refused_report(job_id: str) -> dict[str, Any]:
         "stage_latency_s": {}, "chunk_latency_s": [], "chunk_attempts": [], "step_executions": {},
         "invocations": 0, "invocation_seconds": {}, "invocation_core_wait_s": {}, "storage_calls": {},
         "peak_parallel_encodes": 0, "state_transitions": 0, "execution_history_events": 0, "state_payload_bytes": 0,
+        "largest_state_payload_bytes": 0, "map_max_concurrency": map_max_concurrency(),
     }
 
 

@@ -5,7 +5,8 @@ import statistics
 
 import pytest
 
-from metrics.runtime.quotas import DURABLE_OPERATIONS, DYNAMODB_ITEM_SIZE, LAMBDA_CONCURRENCY
+from metrics.runtime.quotas import (DURABLE_OPERATIONS, DYNAMODB_ITEM_SIZE, LAMBDA_CONCURRENCY,
+                                   STEP_FUNCTIONS_HISTORY, STEP_FUNCTIONS_INLINE_MAP, STEP_FUNCTIONS_PAYLOAD)
 from metrics.runtime.scaling import EXCAMERA, fit_linear, fit_sweep, project
 from metrics.runtime.stats import median_of_runs, percentile, summarize
 
@@ -93,6 +94,22 @@ def test_sweep_projection_and_quotas() -> None:
     concurrency = rows[LAMBDA_CONCURRENCY.name]
     assert concurrency["projected"] == 3552 and concurrency["exceeded"] is True
     assert all(row["source"].startswith("https://docs.aws.amazon.com/") for row in result["quotas"])
+
+
+def test_a_state_machine_meets_its_history_payload_and_inline_map_quotas() -> None:
+    points = [{"chunks": c, "execution_history_events": 23 + 7 * c, "largest_state_payload_bytes": 400 + 20 * c}
+              for c in (2, 4, 8)]
+    result = project(fit_sweep(points, ["execution_history_events", "largest_state_payload_bytes"]),
+                     map_max_concurrency=100)
+    rows = {row["name"]: row for row in result["quotas"]}
+    history = rows[STEP_FUNCTIONS_HISTORY.name]
+    assert history["projected"] == pytest.approx(23 + 7 * 3552) and history["exceeded"] is False
+    assert history["chunks_at_limit"] == pytest.approx((25_000 - 23) / 7)
+    assert rows[STEP_FUNCTIONS_PAYLOAD.name]["projected"] == pytest.approx(400 + 20 * 3552)
+    inline = rows[STEP_FUNCTIONS_INLINE_MAP.name]
+    assert (inline["projected"], inline["limit"], inline["exceeded"], inline["adjustable"]) == (100, 40, True, False)
+    # a design without a Map (no MaxConcurrency given) has no such row
+    assert STEP_FUNCTIONS_INLINE_MAP.name not in {row["name"] for row in project({})["quotas"]}
 
 
 def test_falling_line_is_held_not_extrapolated() -> None:

@@ -44,7 +44,8 @@ def test_transitions_are_measured_and_priced(runtime, fake_local):
     transitions = fake_local.state_transitions(3)  # 8
     assert runtime["step_functions"] == {
         "state_transitions": transitions, "execution_history_events": fake_local.history_events(3),
-        "state_writes": fake_local.history_events(3), "state_payload_bytes": 100 * transitions}
+        "state_writes": fake_local.history_events(3), "state_payload_bytes": 100 * transitions,
+        "largest_state_payload_bytes": 100, "map_max_concurrency": 100}
     items = {i["item"]: i for i in runtime["cost_usd"]["breakdown"]}
     assert items["stepfunctions_transitions"]["quantity"] == transitions
     assert items["stepfunctions_transitions"]["usd"] == pytest.approx(transitions * 0.025 / 1000)
