@@ -6,10 +6,12 @@ one per core. The time an encode waits for a core is reported to the caller, bec
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+from unittest import mock
 
 
 class CoreGate:
@@ -40,3 +42,35 @@ class CoreGate:
                         self._running -= 1
 
         return gated
+
+
+class EncodeLanes(CoreGate):
+    """The gate around ``media.encode_chunk``, remembering each thread's wait for a core (not encoding
+    time) until the harness's step or task recorder takes it."""
+
+    def __init__(self, lanes: int | None = None) -> None:
+        super().__init__(lanes)
+        self._waits = threading.local()
+
+    def take_wait_s(self) -> float:
+        """Seconds this thread waited for a core since the last call."""
+        waited = getattr(self._waits, "seconds", 0.0)
+        self._waits.seconds = 0.0
+        return waited
+
+    def add_wait_s(self, seconds: float) -> None:
+        self._waits.seconds = getattr(self._waits, "seconds", 0.0) + seconds
+
+
+@contextlib.contextmanager
+def encode_lanes(lanes: int | None = None) -> Iterator[EncodeLanes]:
+    """Every ``media.encode_chunk`` call, in any thread, behind one gate of ``lanes`` cores while open.
+
+    For harnesses whose functions run in this process (the durable runner's steps, the state machine's
+    tasks): the orchestration starts every chunk's encoder, as on AWS, and only the ffmpeg encode waits for
+    a core, so that one encoder's S3 transfers overlap another's encode."""
+    import media  # the shared media core; imported here so the gate alone needs no ffmpeg
+
+    gate = EncodeLanes(lanes)
+    with mock.patch.object(media, "encode_chunk", gate.wrap(media.encode_chunk, gate.add_wait_s)):
+        yield gate

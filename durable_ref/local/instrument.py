@@ -124,7 +124,7 @@ class StepRecorder:
     invocation of a function's handler.
 
     ``take_wait_s`` returns the seconds the calling thread waited for a core since its last call (see
-    ``capacity.EncodeLanes``); that wait is left out of a step's time, and reported by function so that it
+    ``local_aws.cores.EncodeLanes``); that wait is left out of a step's time, and reported by function so that it
     can be left out of the invocations' time too. (The SDK runs a handler's code on a thread pool of its
     own, started in a fresh context, so a step cannot be traced back to its invocation by thread or
     context; every step of a stage runs inside an invocation of the function whose module holds the stage's

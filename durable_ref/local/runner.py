@@ -19,11 +19,12 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
 
 from local_aws import local_session
+from local_aws.cores import encode_lanes
 from media import PipelineSettings, count_frames, layout
 
 from .. import config, encoder, orchestrator, storage
 from ..exceptions import JobIdConflictError
-from . import capacity, facts, instrument
+from . import facts, instrument
 from .execution_names import ExecutionNames, ExecutionNameTaken
 from .faults import ChunkFaults
 from .setup import ensure_bucket, setup_client
@@ -104,7 +105,7 @@ def run_job(
         store = InMemoryExecutionStore()
         with contextlib.ExitStack() as stack:
             stack.enter_context((faults or ChunkFaults()).installed())
-            lanes = stack.enter_context(capacity.encode_lanes())
+            lanes = stack.enter_context(encode_lanes())
             recorder = stack.enter_context(instrument.recording(lanes.take_wait_s))
             runner = stack.enter_context(DurableFunctionTestRunner(orchestrator.handler, store=store, skip_time=True))
             runner.register_durable_function(job_config.encoder_function, encoder.handler)

@@ -21,7 +21,7 @@ from media import PipelineSettings, count_frames, layout
 
 from .. import config, storage
 from ..exceptions import JobIdConflictError
-from .capacity import encode_lanes
+from local_aws.cores import encode_lanes
 from .faults import ChunkFaults
 from .history import history_facts
 from .lambdas import LocalLambda, routed

@@ -225,7 +225,7 @@ def test_encode_lanes_gate_only_the_encode_and_report_each_threads_wait(monkeypa
     import threading
     import time
 
-    from durable_ref.local.capacity import encode_lanes
+    from local_aws.cores import encode_lanes
 
     def slow_encode(*_: object) -> int:
         time.sleep(0.2)
